@@ -1,0 +1,108 @@
+/**
+ * Opens Hearth's database: PGlite with pgvector in a data folder by default (zero setup), or a
+ * PostgreSQL server through postgres.js when DATABASE_URL is set. Both expose the same drizzle API.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
+import * as schema from './schema.ts';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type DriverName = 'pglite' | 'postgres';
+
+export interface Database {
+  db: Db;
+  driver: DriverName;
+  /** Where the data lives, for logs and doctor (never includes credentials). */
+  location: string;
+  /** Runs raw SQL and returns rows the same way on both drivers. */
+  rows<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** PGlite only: keep everything in memory (tests, benchmarks). */
+  inMemory?: boolean;
+}
+
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+  readonly fix: string;
+  constructor(message: string, fix: string, options?: ErrorOptions) {
+    super(`${message}. Fix: ${fix}`, options);
+    this.fix = fix;
+  }
+}
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options);
+}
+
+async function openPglite(options: OpenOptions): Promise<Database> {
+  const [{ PGlite }, { vector }, { drizzle }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite-pgvector'),
+    import('drizzle-orm/pglite'),
+  ]);
+  const folder = options.inMemory ? undefined : resolve(options.dataDir, 'pglite');
+  if (folder) mkdirSync(folder, { recursive: true });
+  let client;
+  try {
+    client = await PGlite.create({ dataDir: folder, extensions: { vector } });
+  } catch (error) {
+    throw new DatabaseUnavailableError(
+      `could not open the embedded database in ${folder}`,
+      'make sure no other Hearth process is using this data folder (only one process can open it), and that the folder is writable; or set DATABASE_URL to use a PostgreSQL server',
+      { cause: error },
+    );
+  }
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    location: folder ?? 'memory',
+    async rows<T>(query: SQL) {
+      const result = (await db.execute(query)) as unknown as { rows: T[] };
+      return result.rows;
+    },
+    close: () => client.close(),
+  };
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const [{ default: postgres }, { drizzle }] = await Promise.all([import('postgres'), import('drizzle-orm/postgres-js')]);
+  const client = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await client`select 1`;
+  } catch (error) {
+    await client.end({ timeout: 1 });
+    throw new DatabaseUnavailableError(
+      `could not connect to PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`,
+      'check that the server is running and DATABASE_URL (host, port, user, password, database) is right',
+      { cause: error },
+    );
+  }
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: 'postgres',
+    location: redactUrl(url),
+    async rows<T>(query: SQL) {
+      return (await db.execute(query)) as unknown as T[];
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}

@@ -1,0 +1,33 @@
+/** Prometheus metrics (prom-client), one registry per gateway so tests and benches stay isolated. */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  messagesIn: Counter<'platform' | 'outcome'>;
+  messagesOut: Counter<'platform' | 'kind'>;
+  replies: Counter<'platform'>;
+  errors: Counter<'kind'>;
+  agentLatency: Histogram<'platform'>;
+  toolCalls: Counter<'tool' | 'decision'>;
+}
+
+export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'hearth_' });
+  const registers = [registry];
+  return {
+    registry,
+    messagesIn: new Counter({ name: 'hearth_messages_in_total', help: 'Inbound messages by platform and outcome', labelNames: ['platform', 'outcome'], registers }),
+    messagesOut: new Counter({ name: 'hearth_messages_out_total', help: 'Messages delivered to platforms', labelNames: ['platform', 'kind'], registers }),
+    replies: new Counter({ name: 'hearth_replies_total', help: 'Answers produced by the agent', labelNames: ['platform'], registers }),
+    errors: new Counter({ name: 'hearth_errors_total', help: 'Errors by kind (model-unreachable, delivery-retry, …)', labelNames: ['kind'], registers }),
+    agentLatency: new Histogram({
+      name: 'hearth_agent_latency_seconds',
+      help: 'Time from receiving a message to its answer being composed',
+      labelNames: ['platform'],
+      buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160, 320],
+      registers,
+    }),
+    toolCalls: new Counter({ name: 'hearth_tool_calls_total', help: 'Tool calls by tool and decision', labelNames: ['tool', 'decision'], registers }),
+  };
+}

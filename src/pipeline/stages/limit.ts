@@ -1,0 +1,37 @@
+/**
+ * Per-person message rate limit (rate-limiter-flexible, in memory: a restart forgives everyone,
+ * which is the friendly failure mode for a household). The person is told once per window.
+ */
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { AuditLog } from '../../audit/audit.ts';
+import type { Stage } from '../context.ts';
+
+export interface LimitOptions {
+  messagesPerMinute: number;
+  audit: AuditLog;
+}
+
+export function limit(options: LimitOptions): Stage {
+  const limiter = new RateLimiterMemory({ points: options.messagesPerMinute, duration: 60 });
+  const told = new Map<string, number>();
+  return async (turn, next) => {
+    const person = turn.person!;
+    // A retried message was already counted when it first arrived.
+    if (turn.attempt > 1) return next();
+    try {
+      await limiter.consume(person.id);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      turn.outcome = 'limited';
+      await options.audit.record({ kind: 'rate.limited', actorPersonId: person.id, platform: turn.message.platform, subject: 'messages-per-minute', detail: { limit: options.messagesPerMinute } });
+      const windowEnds = Date.now() + rejection.msBeforeNext;
+      if ((told.get(person.id) ?? 0) < Date.now()) {
+        told.set(person.id, windowEnds);
+        const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+        turn.replies.push({ kind: 'notice', text: `You're sending messages faster than I can keep up with. Give me about ${seconds} seconds, then try again.` });
+      }
+      return;
+    }
+    return next();
+  };
+}
