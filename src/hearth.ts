@@ -24,6 +24,8 @@ export interface HearthOptions {
   inMemory?: boolean;
   processMetrics?: boolean;
   pollIntervalMs?: number;
+  /** How long a claimed message is held before another process may take it over. */
+  leaseMs?: number;
 }
 
 export interface Hearth {
@@ -48,7 +50,7 @@ export async function createHearth(options: HearthOptions): Promise<Hearth> {
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics });
   const model = options.model ?? createOllamaModel({ ...config.ollama });
-  const gateway = new Gateway({ config, database, adapters: options.adapters, model, log, metrics, pollIntervalMs: options.pollIntervalMs });
+  const gateway = new Gateway({ config, database, adapters: options.adapters, model, log, metrics, pollIntervalMs: options.pollIntervalMs, leaseMs: options.leaseMs });
   const http = createHttpApp({
     database,
     metrics,

@@ -58,6 +58,7 @@ export class Gateway {
   private readonly active = new Set<Promise<void>>();
   private readonly adapterErrors = new Map<string, Error>();
   private readonly pollIntervalMs: number;
+  private readonly leaseMs: number;
   private pollTimer: NodeJS.Timeout | undefined;
   private pumping = false;
   private pumpAgain = false;
@@ -74,7 +75,8 @@ export class Gateway {
     this.people = new People(database.db);
     this.history = new History(database.db);
     this.tools = new ToolRegistry(options.tools ?? builtinTools);
-    this.journal = new Journal(database, { leaseMs: options.leaseMs ?? 60_000 });
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.journal = new Journal(database, { leaseMs: this.leaseMs });
     this.outbox = new Outbox(database, this.adapters, log, this.metrics, { claimMs: 60_000, retryBaseMs: 2_000, maxAttempts: 10 });
     this.commandList.push(...helpCommands(config.agent.name, () => this.commandList));
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
@@ -202,7 +204,7 @@ export class Gateway {
       outcome: 'done',
       replies: [],
     };
-    const renew = setInterval(() => void this.journal.renew(entry.id).catch(() => {}), 20_000);
+    const renew = setInterval(() => void this.journal.renew(entry.id).catch(() => {}), this.leaseMs / 3);
     try {
       await this.run(turn);
     } catch (error) {
@@ -217,7 +219,13 @@ export class Gateway {
       turn.outcome = 'failed';
       turn.replies.push({ kind: 'notice', text: "I'm sorry — I tried several times and still couldn't answer that message. Please ask me again later." });
     }
-    await this.settle(entry, turn);
+    try {
+      await this.settle(entry, turn);
+    } catch (error) {
+      // The entry stays claimed; when its lease runs out (or at the next start) it is answered again.
+      log.error({ err: error }, 'could not record the outcome of this message; it will be retried');
+      return;
+    }
     this.metrics.messagesIn.inc({ platform: entry.message.platform, outcome: turn.outcome });
     if (turn.modelStartedAt && turn.outcome === 'done') this.metrics.agentLatency.observe({ platform: entry.message.platform }, (Date.now() - entry.receivedAt.getTime()) / 1000);
     log.info({ outcome: turn.outcome, attempt: entry.attempts, latencyMs: Date.now() - entry.receivedAt.getTime(), replies: turn.replies.length }, 'message handled');
@@ -283,12 +291,20 @@ export class Gateway {
     });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops taking new work and waits up to `graceMs` for answers in progress. A turn still running
+   * after that keeps its journal claim and is answered again after the next start.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
     for (const adapter of this.adapters.values()) {
       await adapter.stop().catch((error: unknown) => this.log.warn({ err: error, platform: adapter.platform }, 'adapter did not stop cleanly'));
     }
-    await Promise.allSettled([...this.active]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise((resolve) => (timer = setTimeout(resolve, options.graceMs ?? 10_000)));
+    await Promise.race([Promise.allSettled([...this.active]), grace]);
+    clearTimeout(timer);
+    if (this.active.size) this.log.warn({ inProgress: this.active.size }, 'stopping with answers in progress; they will be answered after the next start');
   }
 }

@@ -59,7 +59,7 @@ export async function startHearth(options: HarnessOptions): Promise<Hearth> {
   sink.on('data', (line: Buffer) => logs.push(line.toString()));
   const log = createLogger({ level: process.env.HEARTH_TEST_LOG ? 'debug' : 'info', stream: process.env.HEARTH_TEST_LOG ? process.stderr : sink });
   const inMemory = !options.databaseUrl && !dataDir;
-  const hearth = await createHearth({ config, log, adapters: options.adapters, inMemory, pollIntervalMs: 100 });
+  const hearth = await createHearth({ config, log, adapters: options.adapters, inMemory, pollIntervalMs: 100, leaseMs: 1_500 });
   await hearth.start();
   return {
     ollama,
