@@ -30,6 +30,10 @@ function scrubbingDestination(target: NodeJS.WritableStream): DestinationStream 
   return { write: (line: string) => void target.write(scrubSecrets(line)) };
 }
 
+const secretFields = ['token', 'accessToken', 'botToken', 'password', 'authorization', 'secret', 'webhookSecret'];
+/** Field names that hold secrets, at the top level and one level down (pino paths do not recurse). */
+const secretFieldPaths = [...secretFields, ...secretFields.map((field) => `*.${field}`)];
+
 export interface LoggerOptions {
   level?: string;
   /** Where lines go; stdout by default, stderr for `hearth chat` so replies stay clean. */
@@ -41,7 +45,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? 'info',
       base: { app: 'hearth' },
-      redact: { paths: ['*.token', '*.accessToken', '*.botToken', '*.password', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+      redact: { paths: secretFieldPaths, censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err },
     },
     scrubbingDestination(options.stream ?? process.stdout),

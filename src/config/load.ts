@@ -108,6 +108,7 @@ export function mask(value: unknown): string {
 
 function flattenKeys(object: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(object).flatMap(([key, value]) => {
+    if (value === null || value === undefined) return []; // an empty section, e.g. "telegram:" with only comments
     const path = prefix ? `${prefix}.${key}` : key;
     return value && typeof value === 'object' && !Array.isArray(value) ? flattenKeys(value as Record<string, unknown>, path) : [path];
   });

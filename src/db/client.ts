@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
 import * as schema from './schema.ts';
+import { lockDataFolder } from './data-lock.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type DriverName = 'pglite' | 'postgres';
@@ -49,10 +50,12 @@ async function openPglite(options: OpenOptions): Promise<Database> {
   ]);
   const folder = options.inMemory ? undefined : resolve(options.dataDir, 'pglite');
   if (folder) mkdirSync(folder, { recursive: true });
+  const unlock = folder ? lockDataFolder(folder) : () => {};
   let client;
   try {
     client = await PGlite.create({ dataDir: folder, extensions: { vector } });
   } catch (error) {
+    unlock();
     throw new DatabaseUnavailableError(
       `could not open the embedded database in ${folder}`,
       'make sure no other Hearth process is using this data folder (only one process can open it), and that the folder is writable; or set DATABASE_URL to use a PostgreSQL server',
@@ -68,7 +71,10 @@ async function openPglite(options: OpenOptions): Promise<Database> {
       const result = (await db.execute(query)) as unknown as { rows: T[] };
       return result.rows;
     },
-    close: () => client.close(),
+    async close() {
+      await client.close();
+      unlock();
+    },
   };
 }
 
