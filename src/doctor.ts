@@ -15,7 +15,7 @@ export async function runChecks(config: Config): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [checkNode(), checkOwner(config)];
   checks.push(...(await checkDatabase(config)));
   checks.push(...(await checkOllama(config)));
-  for (const adapter of configuredAdapters(config)) {
+  for (const adapter of await configuredAdapters(config)) {
     if (!adapter.doctor) continue;
     try {
       checks.push(...(await adapter.doctor()));

@@ -5,15 +5,17 @@
 import type { Adapter } from './core/index.ts';
 import type { Config } from './config/types.ts';
 import type { Logger } from './log.ts';
-import { createTelegramAdapter } from '../adapters/telegram/index.ts';
-import { createDiscordAdapter } from '../adapters/discord/index.ts';
-import { createMatrixAdapter } from '../adapters/matrix/index.ts';
 
-export function configuredAdapters(config: Config, log?: Logger): Adapter[] {
+/**
+ * Platform libraries are imported only when that platform is configured: discord.js and
+ * matrix-js-sdk alone cost hundreds of megabytes of memory on a box that may have 2 GB.
+ */
+export async function configuredAdapters(config: Config, log?: Logger): Promise<Adapter[]> {
   const adapters: Adapter[] = [];
   const { telegram, discord, matrix } = config;
 
   if (telegram?.botToken) {
+    const { createTelegramAdapter } = await import('../adapters/telegram/index.ts');
     adapters.push(
       createTelegramAdapter({
         token: telegram.botToken,
@@ -24,10 +26,12 @@ export function configuredAdapters(config: Config, log?: Logger): Adapter[] {
   } else log?.info('Telegram: not configured (set TELEGRAM_BOT_TOKEN to connect)');
 
   if (discord?.botToken) {
+    const { createDiscordAdapter } = await import('../adapters/discord/index.ts');
     adapters.push(createDiscordAdapter({ token: discord.botToken, apiBase: discord.apiBase }));
   } else log?.info('Discord: not configured (set DISCORD_BOT_TOKEN to connect)');
 
   if (matrix?.homeserverUrl && matrix.userId && matrix.accessToken) {
+    const { createMatrixAdapter } = await import('../adapters/matrix/index.ts');
     adapters.push(createMatrixAdapter({ homeserverUrl: matrix.homeserverUrl, userId: matrix.userId, accessToken: matrix.accessToken }));
   } else log?.info('Matrix: not configured (set MATRIX_HOMESERVER_URL, MATRIX_USER_ID and MATRIX_ACCESS_TOKEN to connect)');
 

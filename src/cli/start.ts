@@ -10,7 +10,7 @@ export async function runStart(configFile: string | undefined): Promise<void> {
   const startedAt = performance.now();
   const config = bootConfig(configFile);
   const log = createLogger({ level: config.logLevel });
-  const adapters = configuredAdapters(config, log);
+  const adapters = await configuredAdapters(config, log);
   if (adapters.length === 0) log.warn('no chat platform is configured: only `hearth chat` can talk to Hearth. See README → Platforms.');
   if (parseOwnerAccounts(config.owner).length === 0 && adapters.length > 0) {
     log.warn('HEARTH_OWNER is not set: Hearth will refuse everyone on chat platforms. Set it to your own account, e.g. HEARTH_OWNER=telegram:123456789');

@@ -53,7 +53,9 @@ async function openPglite(options: OpenOptions): Promise<Database> {
   const unlock = folder ? lockDataFolder(folder) : () => {};
   let client;
   try {
-    client = await PGlite.create({ dataDir: folder, extensions: { vector } });
+    // A household's data fits easily in 16 MB of buffers; PostgreSQL's default 128 MB would
+    // cost that much resident memory on a box that may have 2 GB in all.
+    client = await PGlite.create({ dataDir: folder, extensions: { vector }, postgresqlconf: ['shared_buffers=16MB', 'wal_buffers=1MB', 'work_mem=4MB'] });
   } catch (error) {
     unlock();
     throw new DatabaseUnavailableError(
