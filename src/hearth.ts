@@ -13,6 +13,8 @@ import { Gateway } from './pipeline/gateway.ts';
 import { createHttpApp } from './http/app.ts';
 import { createMetrics } from './http/metrics.ts';
 import type { Logger } from './log.ts';
+import { features as builtFeatures } from './features.ts';
+import type { FeatureFactory } from './pipeline/feature.ts';
 
 export interface HearthOptions {
   config: Config;
@@ -26,6 +28,8 @@ export interface HearthOptions {
   pollIntervalMs?: number;
   /** How long a claimed message is held before another process may take it over. */
   leaseMs?: number;
+  /** Defaults to every feature Hearth is built with (src/features.ts). */
+  features?: FeatureFactory[];
 }
 
 export interface Hearth {
@@ -50,13 +54,14 @@ export async function createHearth(options: HearthOptions): Promise<Hearth> {
   }
   const metrics = createMetrics({ processMetrics: options.processMetrics });
   const model = options.model ?? createOllamaModel({ ...config.ollama });
-  const gateway = new Gateway({ config, database, adapters: options.adapters, model, log, metrics, pollIntervalMs: options.pollIntervalMs, leaseMs: options.leaseMs });
+  const gateway = new Gateway({ config, database, adapters: options.adapters, model, log, metrics, pollIntervalMs: options.pollIntervalMs, leaseMs: options.leaseMs, features: options.features ?? builtFeatures });
   const http = createHttpApp({
     database,
     metrics,
     adapterHealth: () => gateway.health(),
     webhooks: options.adapters.flatMap((a) => (a.webhook ? [a.webhook] : [])),
   });
+  for (const feature of gateway.features) feature.routes?.(http);
   return {
     config,
     database,

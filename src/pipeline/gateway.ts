@@ -25,6 +25,8 @@ import { gate } from './stages/gate.ts';
 import { limit } from './stages/limit.ts';
 import { commands, helpCommands, type ChatCommand } from './stages/commands.ts';
 import { agent } from './stages/agent.ts';
+import type { Feature, FeatureFactory, StagePosition } from './feature.ts';
+import { conversationKeyOf } from './context.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -37,6 +39,7 @@ export interface GatewayOptions {
   /** How often due retries are looked for when nothing new arrives. */
   pollIntervalMs?: number;
   leaseMs?: number;
+  features?: FeatureFactory[];
 }
 
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
@@ -50,6 +53,7 @@ export class Gateway {
   readonly metrics: Metrics;
   readonly adapters: Map<string, Adapter>;
   readonly commandList: ChatCommand[] = [];
+  readonly features: Feature[];
   private readonly config: Config;
   private readonly log: Logger;
   private readonly journal: Journal;
@@ -81,11 +85,34 @@ export class Gateway {
     this.commandList.push(...helpCommands(config.agent.name, () => this.commandList));
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
 
+    this.features = (options.features ?? []).map((create) =>
+      create({
+        config,
+        database,
+        audit: this.audit,
+        people: this.people,
+        history: this.history,
+        metrics: this.metrics,
+        log,
+        adapters: this.adapters,
+        notify: (target) => this.notify(target),
+      }),
+    );
+    for (const feature of this.features) {
+      this.commandList.push(...(feature.commands ?? []));
+      for (const tool of feature.tools ?? []) this.tools.register(tool);
+    }
+    const extra = (position: StagePosition) => this.features.flatMap((f) => (f.stages ?? []).filter((s) => s.after === position).map((s) => s.stage));
+    const unknownSenderHandlers = this.features.flatMap((f) => (f.unknownSender ? [f.unknownSender] : []));
     const stages: Stage[] = [
-      identify({ people: this.people, audit: this.audit, agentName: config.agent.name }),
+      identify({ people: this.people, audit: this.audit, agentName: config.agent.name, unknownSender: unknownSenderHandlers }),
+      ...extra('identify'),
       gate(),
+      ...extra('gate'),
       limit({ messagesPerMinute: config.limits.messagesPerMinute, audit: this.audit }),
+      ...extra('limit'),
       commands(() => this.commandList),
+      ...extra('commands'),
       agent({
         model: options.model,
         history: this.history,
@@ -99,6 +126,8 @@ export class Gateway {
         turnTimeoutMs: config.ollama.turnTimeoutMs,
         historyBudgetChars: Math.max(1_000, config.ollama.contextTokens * 4 - 6_000),
         onPreview: (journalId, messageId) => this.journal.setPreview(journalId, messageId),
+        contextFor: this.features.flatMap((f) => (f.context ? [f.context] : [])),
+        afterTurn: this.features.flatMap((f) => (f.afterTurn ? [f.afterTurn] : [])),
       }),
     ];
     this.run = compose(stages);
@@ -112,6 +141,7 @@ export class Gateway {
       const released = await this.journal.releaseAllClaims();
       if (released) this.log.info({ count: released }, 'resuming messages that were being answered when Hearth stopped');
     }
+    for (const feature of this.features) await feature.start?.();
     for (const adapter of this.adapters.values()) await this.startAdapter(adapter);
     this.pollTimer = setInterval(() => this.wake(), this.pollIntervalMs);
     this.pollTimer.unref();
@@ -262,6 +292,16 @@ export class Gateway {
     });
   }
 
+  /** Sends a message outside any turn (an approval request, a notice), through the outbox. */
+  async notify(target: { platform: string; conversation: import('../core/index.ts').ConversationRef; text: string }): Promise<void> {
+    const adapter = this.adapters.get(target.platform);
+    if (!adapter) throw new Error(`cannot notify on ${target.platform}: that platform is not connected`);
+    const conversationKey = conversationKeyOf(target);
+    const rows = outboxRows({ journalId: null, platform: target.platform, conversationKey, conversation: target.conversation, kind: 'notice', text: target.text }, adapter);
+    if (rows.length) await this.database.db.insert(outboxTable).values(rows);
+    await this.deliver(conversationKey);
+  }
+
   /** Resolves when nothing is due in the journal or outbox and no turn is running (tests, shutdown). */
   async idle(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -301,6 +341,7 @@ export class Gateway {
     for (const adapter of this.adapters.values()) {
       await adapter.stop().catch((error: unknown) => this.log.warn({ err: error, platform: adapter.platform }, 'adapter did not stop cleanly'));
     }
+    for (const feature of this.features) await feature.stop?.().catch((error: unknown) => this.log.warn({ err: error, feature: feature.name }, 'feature did not stop cleanly'));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, options.graceMs ?? 10_000)));
     await Promise.race([Promise.allSettled([...this.active]), grace]);

@@ -3,13 +3,15 @@
  * and, on platforms that can edit, one message that grows as the answer streams in — edited at
  * most once per the platform's edit interval. Failures here are cosmetic and never fail the turn.
  */
-import type { Adapter, ConversationRef } from '../core/index.ts';
+import type { Adapter, ConversationRef, Sender } from '../core/index.ts';
 import type { Logger } from '../log.ts';
 
 export interface LiveReplyOptions {
   adapter: Adapter;
   conversation: ConversationRef;
   replyToMessageId?: string;
+  /** The person being answered: the preview may notify them, nobody else. */
+  addressee?: Sender;
   streaming: boolean;
   log: Logger;
   /** Called once the preview message exists, so a restart can replace it instead of duplicating. */
@@ -65,7 +67,7 @@ export class LiveReply {
     this.lastShown = Date.now();
     try {
       if (!this.previewMessageId) {
-        const sent = await adapter.send({ conversation, text: preview, replyToMessageId: this.options.replyToMessageId });
+        const sent = await adapter.send({ conversation, text: preview, replyToMessageId: this.options.replyToMessageId, addressee: this.options.addressee });
         this.previewMessageId = sent.messageId;
         await this.options.onPreview(sent.messageId);
       } else {

@@ -31,6 +31,8 @@ export interface AgentStageOptions {
   onPreview(journalId: number, messageId: string): Promise<void>;
   /** Extra system-prompt context for this turn (recalled memories), added by later features. */
   contextFor?: Array<(turn: Parameters<Stage>[0]) => Promise<string | undefined>>;
+  /** Work after an answered turn (memory extraction); failures are logged, never fail the turn. */
+  afterTurn?: Array<(turn: Parameters<Stage>[0], answer: string) => Promise<void>>;
 }
 
 export const APOLOGY = "Sorry, I can't reach my language model right now. I'll answer this as soon as it's back.";
@@ -59,6 +61,7 @@ export function agent(options: AgentStageOptions): Stage {
       adapter: turn.adapter,
       conversation: message.conversation,
       replyToMessageId: group ? message.messageId : undefined,
+      addressee: message.sender,
       streaming: options.streaming,
       log: turn.log,
       existingPreviewId: turn.previewMessageId,
@@ -84,6 +87,9 @@ export function agent(options: AgentStageOptions): Stage {
       turn.replies.push({ kind: 'reply', text });
       turn.outcome = 'done';
       options.metrics.replies.inc({ platform: message.platform });
+      for (const after of options.afterTurn ?? []) {
+        await after(turn, text).catch((error: unknown) => turn.log.warn({ err: error }, 'after-turn work failed'));
+      }
       turn.log.info({ steps: result.steps, toolCalls: result.toolCalls, promptTokens: result.promptTokens, outputTokens: result.outputTokens }, 'model answered');
     } catch (error) {
       await live.stop();

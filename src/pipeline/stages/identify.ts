@@ -13,6 +13,8 @@ export interface IdentifyOptions {
   agentName: string;
   /** Minimum gap between two refusal replies to the same account. */
   refusalReplyGapMs?: number;
+  /** Features that may take over an unknown sender (pairing, open rooms); first to return true wins. */
+  unknownSender?: Array<(turn: Parameters<Stage>[0]) => Promise<boolean>>;
 }
 
 export function identify(options: IdentifyOptions): Stage {
@@ -29,6 +31,9 @@ export function identify(options: IdentifyOptions): Stage {
     if (!addressed) {
       turn.outcome = 'ignored';
       return;
+    }
+    for (const handle of options.unknownSender ?? []) {
+      if (await handle(turn)) return turn.person ? next() : undefined;
     }
     turn.outcome = 'refused';
     await options.audit.record({

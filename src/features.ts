@@ -1,0 +1,7 @@
+/**
+ * The capabilities this Hearth is built with, in the order their stages and commands apply.
+ * Each lives in its own folder and plugs in through the Feature interface.
+ */
+import type { FeatureFactory } from './pipeline/feature.ts';
+
+export const features: FeatureFactory[] = [];

@@ -1,0 +1,95 @@
+/** Shared setup for the Matrix tests: the stand-in, an adapter pointed at it, waiting helpers. */
+import { createMatrixAdapter, type MatrixAdapterOptions } from '../../adapters/matrix/index.ts';
+import type { Adapter, AdapterAuditEvent, AdapterContext, InboundMessage, Logger } from '../../src/core/index.ts';
+import { recordingContext } from '../contract/adapter-contract.ts';
+import { startFakeMatrix, type FakeMatrix } from './matrix.ts';
+
+export const OWNER = '@owner:hearth.test';
+export const FRIEND = '@friend:hearth.test';
+export const STRANGER = '@stranger:elsewhere.test';
+
+export function matrixAdapter(fake: FakeMatrix, overrides: Partial<MatrixAdapterOptions> = {}): Adapter {
+  return createMatrixAdapter({
+    homeserverUrl: fake.url,
+    userId: fake.botUserId,
+    accessToken: fake.accessToken,
+    // Short waits keep fault tests quick; behaviour is the same as with the defaults.
+    syncTimeoutMs: 5_000,
+    backoffInitialMs: 20,
+    backoffMaxMs: 200,
+    maxRetryWaitMs: 5_000,
+    requestTimeoutMs: 5_000,
+    ...overrides,
+  });
+}
+
+export async function fakeHomeserver(): Promise<FakeMatrix> {
+  const fake = await startFakeMatrix();
+  fake.setProfile(fake.botUserId, 'Hearth');
+  fake.setProfile(OWNER, 'Olivia');
+  fake.setProfile(FRIEND, 'Frank');
+  return fake;
+}
+
+export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+
+
+/** Resolves once the adapter has acknowledged everything the homeserver holds right now. */
+export async function caughtUp(fake: FakeMatrix, ms = 5_000): Promise<void> {
+  const pos = fake.store.pos;
+  await eventually(
+    () => fake.callsTo('GET', /^\/sync$/).some((c) => c.query.since !== undefined && Number(c.query.since.slice(1)) >= pos) || undefined,
+    `the adapter to sync past position ${pos}`,
+    ms,
+  );
+}
+
+export interface LogLine {
+  level: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** recordingContext() plus: only `known` accounts are known, audits and log lines are kept. */
+export function matrixContext(options: { known?: string[]; state?: Map<string, unknown> } = {}) {
+  const base = recordingContext();
+  const audits: AdapterAuditEvent[] = [];
+  const logs: LogLine[] = [];
+  const state = options.state ?? new Map<string, unknown>();
+  const known = new Set(options.known ?? [OWNER, FRIEND]);
+  const logger = (bindings: Record<string, unknown>): Logger => {
+    const at = (level: string) => (a: unknown, b?: string) => {
+      if (typeof a === 'string') logs.push({ level, message: a, fields: bindings });
+      else logs.push({ level, message: b ?? '', fields: { ...bindings, ...(a as Record<string, unknown>) } });
+    };
+    return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => logger({ ...bindings, ...more }) };
+  };
+  const context: AdapterContext & { received: InboundMessage[]; waitForMessage(): Promise<InboundMessage> } = {
+    ...base,
+    log: logger({}),
+    state: {
+      async get<T>(key: string) {
+        return state.get(key) as T | undefined;
+      },
+      async set(key, value) {
+        state.set(key, structuredClone(value));
+      },
+    },
+    async audit(event) {
+      audits.push(event);
+    },
+    async isKnownAccount(accountId) {
+      return known.has(accountId);
+    },
+  };
+  return { context, audits, logs, state };
+}
