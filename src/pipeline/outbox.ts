@@ -4,7 +4,7 @@
  * later; one that rejects a message gets it logged and skipped so a conversation never jams.
  */
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
-import { chunkMessage, isRetryablePlatformError, PlatformRateLimitedError, type Adapter, type ConversationRef, type Sender } from '../core/index.ts';
+import { chunkMessage, isRetryablePlatformError, PlatformRateLimitedError, PlatformRejectedError, type Adapter, type ConversationRef, type Sender } from '../core/index.ts';
 import type { Database } from '../db/client.ts';
 import { outbox } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
@@ -131,8 +131,14 @@ export class Outbox {
   private async sendRow(adapter: Adapter, row: typeof outbox.$inferSelect): Promise<string> {
     const conversation = row.conversation as ConversationRef;
     if (row.editMessageId && adapter.edit) {
-      await adapter.edit(conversation, row.editMessageId, row.text);
-      return row.editMessageId;
+      try {
+        await adapter.edit(conversation, row.editMessageId, row.text);
+        return row.editMessageId;
+      } catch (error) {
+        // The preview may be gone (the person deleted it): the answer is sent as a new message instead.
+        if (!(error instanceof PlatformRejectedError)) throw error;
+        this.log.info({ platform: row.platform, err: error }, 'could not replace the streaming preview; sending the answer as a new message');
+      }
     }
     const sent = await adapter.send({
       conversation,

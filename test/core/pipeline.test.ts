@@ -159,6 +159,23 @@ describe.each(drivers)('pipeline on %s', (driver) => {
     expect(adapter.typing).toBeGreaterThan(0);
   });
 
+  it('still delivers the answer when the streaming preview was deleted', async () => {
+    const { PlatformRejectedError } = await import('../../src/core/index.ts');
+    const h = await start({ agent: { streaming: true } });
+    const edit = adapter.edit!.bind(adapter);
+    let previewDeleted = false;
+    adapter.edit = async (conversation, messageId, text) => {
+      if (previewDeleted) throw new PlatformRejectedError('test', 'message to edit not found', 400);
+      return edit(conversation, messageId, text);
+    };
+    ollama.reply({ content: 'A long enough answer that a preview message appears while it streams in.', pieces: 6, pieceDelayMs: 40 });
+    await adapter.inject({ text: 'stream please' });
+    await until(() => adapter.sent.length === 1, 'the preview');
+    previewDeleted = true;
+    await h.idle();
+    expect(adapter.sent.at(-1)!.text).toBe('A long enough answer that a preview message appears while it streams in.');
+  });
+
   it('runs a tool the model calls and audits it; refuses a tool that does not exist', async () => {
     const h = await start();
     ollama.reply({ toolCalls: [{ name: 'calculate', arguments: { expression: '(12.5 * 4) / 2' } }] }, 'That is 25.', { toolCalls: [{ name: 'delete_everything', arguments: { confirm: true } }] }, 'I cannot do that.');
