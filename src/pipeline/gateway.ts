@@ -44,6 +44,16 @@ export interface GatewayOptions {
 
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
 
+/**
+ * The model cannot see files yet; a photo or document without a caption still reaches it as a
+ * short note, so it can say so instead of answering an empty message.
+ */
+function withAttachmentNote(message: InboundMessage): InboundMessage {
+  if (message.text.trim() || message.attachments.length === 0) return message;
+  const described = message.attachments.map((a) => `${a.kind}${a.name ? ` "${a.name}"` : ''}`).join(', ');
+  return { ...message, text: `[sent ${described} without text; you cannot open attachments yet]` };
+}
+
 export class Gateway {
   readonly database: Database;
   readonly audit: AuditLog;
@@ -64,6 +74,7 @@ export class Gateway {
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
   private pollTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private pumping = false;
   private pumpAgain = false;
   private stopped = true;
@@ -145,6 +156,9 @@ export class Gateway {
     for (const adapter of this.adapters.values()) await this.startAdapter(adapter);
     this.pollTimer = setInterval(() => this.wake(), this.pollIntervalMs);
     this.pollTimer.unref();
+    this.pruneTimer = setInterval(() => void this.prune(), 60 * 60_000);
+    this.pruneTimer.unref();
+    void this.prune();
     this.wake();
   }
 
@@ -225,7 +239,7 @@ export class Gateway {
     const turn: TurnContext = {
       journalId: entry.id,
       attempt: entry.attempts,
-      message: entry.message,
+      message: withAttachmentNote(entry.message),
       conversationKey: entry.conversationKey,
       adapter,
       log,
@@ -292,6 +306,15 @@ export class Gateway {
     });
   }
 
+  private async prune(): Promise<void> {
+    try {
+      const removed = await this.journal.prune();
+      if (removed) this.log.info({ removed }, 'pruned old journal entries');
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not prune the journal');
+    }
+  }
+
   /** Sends a message outside any turn (an approval request, a notice), through the outbox. */
   async notify(target: { platform: string; conversation: import('../core/index.ts').ConversationRef; text: string }): Promise<void> {
     const adapter = this.adapters.get(target.platform);
@@ -338,6 +361,7 @@ export class Gateway {
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
+    clearInterval(this.pruneTimer);
     for (const adapter of this.adapters.values()) {
       await adapter.stop().catch((error: unknown) => this.log.warn({ err: error, platform: adapter.platform }, 'adapter did not stop cleanly'));
     }

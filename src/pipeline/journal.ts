@@ -101,6 +101,19 @@ export class Journal {
     return Number(row?.n ?? 0);
   }
 
+  /**
+   * Forgets settled entries once redeliveries can no longer arrive. Ignored group chatter goes
+   * after a day, the rest after a month; history and memory do not depend on these rows.
+   */
+  async prune(): Promise<number> {
+    const rows = await this.database.rows<{ id: number }>(sql`
+      delete from inbound_journal
+      where (status = 'ignored' and received_at < now() - interval '1 day')
+         or (status in ('done', 'refused', 'limited', 'failed') and received_at < now() - interval '30 days')
+      returning id`);
+    return rows.length;
+  }
+
   /** The statement that settles an entry; run inside the transaction that writes its replies. */
   static settle(id: number, outcome: Outcome, extra: { retryAt?: Date; error?: string; apologized?: boolean }) {
     const finished = outcome !== 'retry';
@@ -114,6 +127,8 @@ export class Journal {
         ...(extra.retryAt ? { nextAttemptAt: extra.retryAt } : {}),
         ...(extra.apologized ? { apologized: true } : {}),
         ...(finished ? { finishedAt: new Date() } : {}),
+        // Group chatter that was not for Hearth is kept only as a dedupe key, never as text.
+        ...(outcome === 'ignored' ? { message: sql`${journal.message} - 'text' - 'attachments'` } : {}),
       },
     };
   }

@@ -59,6 +59,9 @@ describe.each(drivers)('pipeline on %s', (driver) => {
     expect(adapter.sent).toHaveLength(0);
     expect(ollama.chatRequests).toHaveLength(0);
 
+    const stored = await h.hearth.database.rows<{ message: Record<string, unknown> }>((await import('drizzle-orm')).sql`select message from inbound_journal`);
+    expect(JSON.stringify(stored)).not.toContain('talking among ourselves');
+
     await adapter.inject({ conversation: group, text: 'what do you think?', mentionsBot: true, messageId: 'q1' });
     await adapter.inject({ conversation: group, text: 'and you?', replyTo: { messageId: 'x', toBot: true }, messageId: 'q2' });
     await h.idle();
@@ -199,6 +202,15 @@ describe.each(drivers)('pipeline on %s', (driver) => {
     expect(adapter.sent.map((m) => m.text)).toEqual(['first answer', 'second answer']);
     const contents = ollama.chatRequests[1]!.messages.map((m) => m.content);
     expect(contents.slice(1)).toEqual(['first question', 'first answer', 'second question']);
+  });
+
+  it('tells the model about a photo sent without a caption', async () => {
+    const h = await start();
+    ollama.reply('I cannot open pictures yet, but thanks!');
+    await adapter.inject({ text: '', attachments: [{ kind: 'image', ref: 'file-1', name: 'cat.jpg' }] });
+    await h.idle();
+    expect(ollama.chatRequests[0]!.messages.at(-1)!.content).toMatch(/\[sent image "cat.jpg" without text/);
+    expect(adapter.sent.map((m) => m.text)).toEqual(['I cannot open pictures yet, but thanks!']);
   });
 
   it('answers /help without the model', async () => {
