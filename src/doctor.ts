@@ -63,7 +63,7 @@ async function checkDatabase(config: Config): Promise<DoctorCheck[]> {
   }
 }
 
-async function checkOllama(config: Config): Promise<DoctorCheck[]> {
+export async function checkOllama(config: Config): Promise<DoctorCheck[]> {
   const { host, model, embedModel } = config.ollama;
   const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(5_000) }) });
   let version: string;
