@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter, AdapterContext, InboundMessage, ReceiveOutcome } from '../../src/core/index.ts';
 import { silentLogger } from '../helpers/silent-logger.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 export interface PlatformSentMessage {
   conversationId: string;
@@ -67,15 +68,6 @@ export function recordingContext(): AdapterContext & { received: InboundMessage[
   };
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export function runAdapterContract(name: string, setup: () => Promise<ContractFixture>): void {
   describe(`${name} adapter contract`, () => {

@@ -12,13 +12,6 @@ import { APOLOGY } from '../../src/pipeline/stages/agent.ts';
 
 const OWNER = 'test:owner-1';
 
-async function until(probe: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.each(drivers)('pipeline on %s', (driver) => {
   let database: TestDatabase;
@@ -263,6 +256,7 @@ async function restartFakeOllamaOn(port: number): Promise<FakeOllama> {
 }
 
 import * as net from 'node:net';
+import { until } from '../helpers/eventually.ts';
 function require_net() {
   return net;
 }

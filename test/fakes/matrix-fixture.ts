@@ -3,6 +3,8 @@ import { createMatrixAdapter, type MatrixAdapterOptions } from '../../adapters/m
 import type { Adapter, AdapterAuditEvent, AdapterContext, InboundMessage, Logger } from '../../src/core/index.ts';
 import { recordingContext } from '../contract/adapter-contract.ts';
 import { startFakeMatrix, type FakeMatrix } from './matrix.ts';
+import { eventually } from '../helpers/eventually.ts';
+export { eventually };
 
 export const OWNER = '@owner:hearth.test';
 export const FRIEND = '@friend:hearth.test';
@@ -31,15 +33,6 @@ export async function fakeHomeserver(): Promise<FakeMatrix> {
   return fake;
 }
 
-export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 
 

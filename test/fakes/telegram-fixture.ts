@@ -6,6 +6,8 @@ import { createTelegramAdapter, type TelegramAdapterOptions } from '../../adapte
 import type { Adapter, AdapterAuditEvent } from '../../src/core/index.ts';
 import { recordingContext, type ContractFixture } from '../contract/adapter-contract.ts';
 import { startFakeTelegram, type FakeTelegram } from './telegram.ts';
+import { eventually } from '../helpers/eventually.ts';
+export { eventually };
 
 /** Polling settings that keep fault-recovery tests short. */
 export const FAST_POLLING = { timeoutSeconds: 5, retryMinMs: 20, retryMaxMs: 200 };
@@ -50,15 +52,6 @@ export async function telegramContractFixture(): Promise<ContractFixture> {
 }
 
 /** Polls a probe until it returns something (bounded), for state reached asynchronously. */
-export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The contract suite's recording context, plus the audit events the adapter wrote. */
 export function auditingContext(base = recordingContext()) {
