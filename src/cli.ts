@@ -9,6 +9,9 @@ import { runChat } from './cli/chat.ts';
 import { runMigrate } from './cli/migrate.ts';
 import { runDoctor } from './cli/doctor.ts';
 import { reportFatal } from './cli/boot.ts';
+import { registerMemoryCommands } from './cli/memory.ts';
+import { registerPeopleCommands } from './cli/people.ts';
+import { registerAuditCommands } from './cli/audit.ts';
 
 const program = new Command()
   .name('hearth')
@@ -24,5 +27,9 @@ program.command('migrate').description('apply database migrations and show the s
 program.command('doctor').description('check configuration, database, Ollama and platform credentials').action(async () => {
   process.exitCode = await runDoctor(configFile());
 });
+
+registerMemoryCommands(program);
+registerPeopleCommands(program);
+registerAuditCommands(program);
 
 program.parseAsync().catch(reportFatal);

@@ -1,23 +1,37 @@
 /**
  * People and their platform accounts. The owner is named in configuration (HEARTH_OWNER) and is
- * (re)linked at every start, so editing the config is how an owner recovers access.
+ * (re)linked at every start, so editing the config is how an owner recovers access. One person
+ * may hold accounts on several platforms; permissions, memories and history belong to the person.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, ilike } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { identities, people } from '../db/schema.ts';
+import type { Role } from './policy.ts';
+import type { Permissions } from '../tools/permissions.ts';
 
-export type Role = 'owner' | 'member' | 'guest';
+export type { Role } from './policy.ts';
 
 export interface Person {
   id: string;
   displayName: string;
   role: Role;
+  /** The sender's resolved tool permissions for this turn (set by the access feature). */
+  permissions?: Permissions;
 }
 
 export interface AccountRef {
   platform: string;
   accountId: string;
+}
+
+export interface Identity extends AccountRef {
+  displayName: string | null;
+}
+
+export interface PersonDetails extends Person {
+  createdAt: Date;
+  accounts: Identity[];
 }
 
 /** The console channel is the owner at the keyboard of the machine Hearth runs on. */
@@ -29,11 +43,18 @@ export function parseOwnerAccounts(owner: string | undefined): AccountRef[] {
     .split(',')
     .map((pair) => pair.trim())
     .filter(Boolean)
-    .map((pair) => {
-      const at = pair.indexOf(':');
-      return { platform: pair.slice(0, at), accountId: pair.slice(at + 1) };
-    });
+    .map(parseAccount);
 }
+
+/** `telegram:123` → { platform: 'telegram', accountId: '123' } (account ids may contain ':'). */
+export function parseAccount(text: string): AccountRef {
+  const at = text.indexOf(':');
+  return { platform: text.slice(0, at), accountId: text.slice(at + 1) };
+}
+
+export const accountLabel = (account: AccountRef): string => `${account.platform}:${account.accountId}`;
+
+type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export class People {
   private readonly db: Db;
@@ -49,6 +70,96 @@ export class People {
       .where(and(eq(identities.platform, account.platform), eq(identities.accountId, account.accountId)))
       .limit(1);
     return row as Person | undefined;
+  }
+
+  async get(id: string): Promise<Person | undefined> {
+    const [row] = await this.db.select({ id: people.id, displayName: people.displayName, role: people.role }).from(people).where(eq(people.id, id)).limit(1);
+    return row as Person | undefined;
+  }
+
+  async owner(): Promise<Person | undefined> {
+    const [row] = await this.db.select({ id: people.id, displayName: people.displayName, role: people.role }).from(people).where(eq(people.role, 'owner')).limit(1);
+    return row as Person | undefined;
+  }
+
+  /**
+   * A person by what an owner would type: their id, one of their accounts (`telegram:123`), or
+   * their name when exactly one person has it. Undefined when nothing (or more than one) matches.
+   */
+  async find(reference: string): Promise<Person | undefined> {
+    const text = reference.trim().replace(/^@/, '');
+    if (!text) return undefined;
+    const byId = await this.get(text);
+    if (byId) return byId;
+    if (text.includes(':')) {
+      const byAccount = await this.findByAccount(parseAccount(text));
+      if (byAccount) return byAccount;
+    }
+    const byName = await this.db.select({ id: people.id, displayName: people.displayName, role: people.role }).from(people).where(ilike(people.displayName, text.replace(/[%_\\]/g, '\\$&'))).limit(2);
+    if (byName.length === 1) return byName[0] as Person;
+    const byAccountName = await this.db
+      .selectDistinct({ id: people.id, displayName: people.displayName, role: people.role })
+      .from(identities)
+      .innerJoin(people, eq(people.id, identities.personId))
+      .where(ilike(identities.displayName, text.replace(/[%_\\]/g, '\\$&')))
+      .limit(2);
+    return byAccountName.length === 1 ? (byAccountName[0] as Person) : undefined;
+  }
+
+  async list(): Promise<PersonDetails[]> {
+    const rows = await this.db.select().from(people).orderBy(asc(people.createdAt), asc(people.id));
+    const accounts = await this.db.select().from(identities).orderBy(asc(identities.platform), asc(identities.accountId));
+    return rows.map((row) => ({
+      id: row.id,
+      displayName: row.displayName,
+      role: row.role as Role,
+      createdAt: row.createdAt,
+      accounts: accounts.filter((a) => a.personId === row.id).map(({ platform, accountId, displayName }) => ({ platform, accountId, displayName })),
+    }));
+  }
+
+  async details(id: string): Promise<PersonDetails | undefined> {
+    const [row] = await this.db.select().from(people).where(eq(people.id, id)).limit(1);
+    if (!row) return undefined;
+    const accounts = await this.accountsOf(id);
+    return { id: row.id, displayName: row.displayName, role: row.role as Role, createdAt: row.createdAt, accounts };
+  }
+
+  async accountsOf(personId: string, executor: Executor = this.db): Promise<Identity[]> {
+    return executor
+      .select({ platform: identities.platform, accountId: identities.accountId, displayName: identities.displayName })
+      .from(identities)
+      .where(eq(identities.personId, personId))
+      .orderBy(asc(identities.platform), asc(identities.accountId));
+  }
+
+  /** A new person holding one account. */
+  async create(input: { displayName: string; role: Role; account?: AccountRef & { displayName?: string } }, executor: Executor = this.db): Promise<Person> {
+    const person: Person = { id: randomUUID(), displayName: input.displayName.slice(0, 80) || 'someone', role: input.role };
+    await executor.insert(people).values({ id: person.id, displayName: person.displayName, role: person.role });
+    if (input.account) await this.attach(person.id, input.account, executor);
+    return person;
+  }
+
+  /** Gives an account to a person; an account held by someone else moves (callers check first). */
+  async attach(personId: string, account: AccountRef & { displayName?: string }, executor: Executor = this.db): Promise<void> {
+    await executor
+      .insert(identities)
+      .values({ platform: account.platform, accountId: account.accountId, personId, displayName: account.displayName ?? null })
+      .onConflictDoUpdate({ target: [identities.platform, identities.accountId], set: { personId } });
+  }
+
+  /** Removes an account from whoever holds it; true when there was one. */
+  async detach(account: AccountRef): Promise<boolean> {
+    const removed = await this.db
+      .delete(identities)
+      .where(and(eq(identities.platform, account.platform), eq(identities.accountId, account.accountId)))
+      .returning({ personId: identities.personId });
+    return removed.length > 0;
+  }
+
+  async setRole(personId: string, role: Role, executor: Executor = this.db): Promise<void> {
+    await executor.update(people).set({ role }).where(eq(people.id, personId));
   }
 
   /** Makes sure one owner person exists and holds every configured owner account. */

@@ -13,6 +13,8 @@ export interface PromptInput {
   group: boolean;
   now: Date;
   history: HistoryTurn[];
+  /** A summary of the turns older than `history` (long conversations), written by the model. */
+  summary?: string;
   text: string;
   /** Extra context blocks (recalled memories, summaries) added by later stages. */
   context?: string[];
@@ -24,6 +26,7 @@ export function systemPrompt(input: Omit<PromptInput, 'history' | 'text'>): stri
     input.persona,
     `Now: ${input.now.toISOString().slice(0, 16).replace('T', ' ')} UTC. Be brief and plain; light markdown is fine. Use a tool only when it helps.`,
     input.group ? 'This is a group chat: user messages start with the sender\'s name.' : undefined,
+    input.summary ? `Summary of the earlier conversation (older messages are not shown):\n${input.summary}` : undefined,
     ...(input.context ?? []),
   ];
   return lines.filter(Boolean).join('\n');

@@ -4,6 +4,7 @@
  * wrong. Secrets are read from the environment (or .env) only, so a config file can be shared.
  */
 import { z } from 'zod';
+import { parseRoleNames, parseRoleTools, parseUnknownSenderRules, validSpec } from '../access/policy.ts';
 
 export interface Setting {
   /** Dotted path in the config file and in the Config object. */
@@ -61,4 +62,30 @@ export const settings: Setting[] = [
   { path: 'matrix.homeserverUrl', env: 'MATRIX_HOMESERVER_URL', schema: url.optional(), hint: 'your homeserver, e.g. https://matrix.example.org' },
   { path: 'matrix.userId', env: 'MATRIX_USER_ID', schema: z.string().regex(/^@[^:]+:.+$/, 'expected a Matrix ID like @hearth:example.org').optional(), hint: '@hearth:example.org' },
   { path: 'matrix.accessToken', env: 'MATRIX_ACCESS_TOKEN', schema: z.string().min(8).optional(), secret: true, hint: 'the bot account access token' },
+
+  // People, permissions and audit (src/access, src/audit).
+  { path: 'limits.guestMessagesPerMinute', env: 'HEARTH_GUEST_MESSAGES_PER_MINUTE', schema: z.coerce.number().int().min(1).default(6), hint: 'messages a guest may send per minute, e.g. 6' },
+  { path: 'limits.tokensPerDay', env: 'HEARTH_TOKENS_PER_DAY', schema: z.coerce.number().int().min(0).default(200_000), hint: 'model tokens (prompt + answer) a member may use per UTC day, 0 for no limit, e.g. 200000' },
+  { path: 'limits.guestTokensPerDay', env: 'HEARTH_GUEST_TOKENS_PER_DAY', schema: z.coerce.number().int().min(0).default(20_000), hint: 'model tokens a guest may use per UTC day, 0 for no limit, e.g. 20000' },
+  { path: 'access.roleNames', env: 'HEARTH_ROLE_NAMES', schema: z.string().refine(validSpec(parseRoleNames), 'expected role=name pairs').default('owner=owner,member=member,guest=guest'), hint: 'role=name pairs, e.g. owner=parent,member=family,guest=friend' },
+  { path: 'access.ownerTools', env: 'HEARTH_OWNER_TOOLS', schema: z.string().refine(validSpec(parseRoleTools), 'expected risk=decision or tool=decision pairs').default('read=allow,write=allow,external=allow'), hint: 'risk=decision pairs (read, write, external = allow, ask, deny), optionally tool=decision, e.g. read=allow,write=allow,external=allow' },
+  { path: 'access.memberTools', env: 'HEARTH_MEMBER_TOOLS', schema: z.string().refine(validSpec(parseRoleTools), 'expected risk=decision or tool=decision pairs').default('read=allow,write=allow,external=ask'), hint: 'e.g. read=allow,write=allow,external=ask' },
+  { path: 'access.guestTools', env: 'HEARTH_GUEST_TOOLS', schema: z.string().refine(validSpec(parseRoleTools), 'expected risk=decision or tool=decision pairs').default('read=allow,write=deny,external=deny'), hint: 'e.g. read=allow,write=deny,external=deny' },
+  { path: 'access.unknownSenders', env: 'HEARTH_UNKNOWN_SENDERS', schema: z.string().refine(validSpec(parseUnknownSenderRules), 'expected scope=refuse|pairing|open pairs').default('direct=pairing,group=refuse'), hint: 'scope=policy pairs; scope is direct, group, a platform, platform:direct, platform:group or platform:<room id>; policy is refuse, pairing or open, e.g. direct=pairing,group=refuse,discord:123456=open' },
+  { path: 'access.approvers', env: 'HEARTH_APPROVERS', schema: z.string().min(1).default('owner'), hint: '"owner", or person ids / platform:account pairs separated by commas, who answer `ask` requests' },
+  { path: 'access.approvalTimeoutMs', env: 'HEARTH_APPROVAL_TIMEOUT_MS', schema: positiveMs.default(120_000), hint: 'how long an approval request waits for an answer, in milliseconds, e.g. 120000' },
+  { path: 'access.pairingCodeTtlMs', env: 'HEARTH_PAIRING_CODE_TTL_MS', schema: positiveMs.default(3_600_000), hint: 'how long a pairing code stays valid, in milliseconds, e.g. 3600000 (an hour)' },
+  { path: 'access.maxPendingPairings', env: 'HEARTH_MAX_PENDING_PAIRINGS', schema: z.coerce.number().int().min(1).max(1000).default(10), hint: 'how many strangers may wait for approval at once, e.g. 10' },
+  { path: 'access.linkCodeTtlMs', env: 'HEARTH_LINK_CODE_TTL_MS', schema: positiveMs.default(600_000), hint: 'how long a /link code stays valid, in milliseconds, e.g. 600000 (ten minutes)' },
+  { path: 'access.adminToken', env: 'HEARTH_ADMIN_TOKEN', schema: z.string().min(24, 'use at least 24 characters, e.g. from `openssl rand -hex 32`').optional(), secret: true, hint: 'a long random string, e.g. from `openssl rand -hex 32`; without it the admin API is off' },
+  { path: 'audit.retentionDays', env: 'HEARTH_AUDIT_RETENTION_DAYS', schema: z.coerce.number().int().min(0).default(365), hint: 'days audit records are kept, 0 to keep them forever, e.g. 365' },
+  { path: 'memory.recallLimit', env: 'HEARTH_MEMORY_RECALL_LIMIT', schema: z.coerce.number().int().min(0).max(50).default(8), hint: 'how many memories may be recalled into one prompt, e.g. 8 (0 turns recall off)' },
+  { path: 'memory.recallChars', env: 'HEARTH_MEMORY_RECALL_CHARS', schema: z.coerce.number().int().min(100).max(20_000).default(1500), hint: 'characters of recalled memories per prompt, e.g. 1500' },
+  { path: 'memory.maxChars', env: 'HEARTH_MEMORY_MAX_CHARS', schema: z.coerce.number().int().min(20).max(10_000).default(1000), hint: 'the longest memory text accepted, in characters, e.g. 1000' },
+  { path: 'memory.autoExtract', env: 'HEARTH_MEMORY_AUTO_EXTRACT', schema: bool.default(false), hint: 'true to let the model keep durable facts from conversations on its own (never for guests), false otherwise' },
+  { path: 'memory.summaries', env: 'HEARTH_MEMORY_SUMMARIES', schema: bool.default(true), hint: 'true to summarize old turns of long conversations instead of dropping them' },
+  { path: 'memory.historyTokens', env: 'HEARTH_HISTORY_TOKENS', schema: z.coerce.number().int().min(128).optional(), hint: 'tokens of conversation history per prompt; default: what OLLAMA_CONTEXT_TOKENS leaves after answer, system prompt, tools and memories' },
+  { path: 'memory.embedTimeoutMs', env: 'OLLAMA_EMBED_TIMEOUT_MS', schema: positiveMs.default(15_000), hint: 'milliseconds to wait for an embedding, e.g. 15000' },
+  { path: 'memory.retryIntervalMs', env: 'HEARTH_MEMORY_RETRY_MS', schema: positiveMs.default(60_000), hint: 'how often memories saved while Ollama was down are embedded again, in milliseconds, e.g. 60000' },
+  { path: 'memory.efSearch', env: 'HEARTH_MEMORY_EF_SEARCH', schema: z.coerce.number().int().min(10).max(1000).default(120), hint: 'HNSW search breadth (pgvector hnsw.ef_search), e.g. 120; higher finds more, slower' },
 ];

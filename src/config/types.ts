@@ -23,8 +23,33 @@ export interface Config {
     maxAttempts: number;
     retryBaseMs: number;
   };
-  limits: { messagesPerMinute: number };
+  limits: { messagesPerMinute: number; guestMessagesPerMinute: number; tokensPerDay: number; guestTokensPerDay: number };
   telegram?: { botToken?: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string };
   discord?: { botToken?: string; apiBase?: string };
   matrix?: { homeserverUrl?: string; userId?: string; accessToken?: string };
+  access: {
+    roleNames: string;
+    ownerTools: string;
+    memberTools: string;
+    guestTools: string;
+    unknownSenders: string;
+    approvers: string;
+    approvalTimeoutMs: number;
+    pairingCodeTtlMs: number;
+    maxPendingPairings: number;
+    linkCodeTtlMs: number;
+    adminToken?: string;
+  };
+  audit: { retentionDays: number };
+  memory: {
+    recallLimit: number;
+    recallChars: number;
+    maxChars: number;
+    autoExtract: boolean;
+    summaries: boolean;
+    historyTokens?: number;
+    embedTimeoutMs: number;
+    retryIntervalMs: number;
+    efSearch: number;
+  };
 }

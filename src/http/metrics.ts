@@ -9,6 +9,9 @@ export interface Metrics {
   errors: Counter<'kind'>;
   agentLatency: Histogram<'platform'>;
   toolCalls: Counter<'tool' | 'decision'>;
+  embeddingFailures: Counter<'operation'>;
+  memoryRecallSeconds: Histogram;
+  summaries: Counter<'outcome'>;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -29,5 +32,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       registers,
     }),
     toolCalls: new Counter({ name: 'hearth_tool_calls_total', help: 'Tool calls by tool and decision', labelNames: ['tool', 'decision'], registers }),
+    embeddingFailures: new Counter({ name: 'hearth_embedding_failures_total', help: 'Embedding calls that failed, by operation (recall, write, retry, reindex)', labelNames: ['operation'], registers }),
+    memoryRecallSeconds: new Histogram({ name: 'hearth_memory_recall_seconds', help: 'Time to embed a message and recall memories for it', buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15], registers }),
+    summaries: new Counter({ name: 'hearth_conversation_summaries_total', help: 'Conversation summaries made (ok) or attempted (failed)', labelNames: ['outcome'], registers }),
   };
 }

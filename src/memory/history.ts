@@ -1,10 +1,15 @@
 /**
  * Conversation history: every answered turn is stored; the model gets the newest turns that fit
  * its context budget. Rows are never rewritten, so `hearth memory export` sees what was said.
+ * With summaries enabled (the memory feature does this), turns that no longer fit are folded
+ * into a stored running summary instead of silently falling out of the prompt.
  */
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { messages } from '../db/schema.ts';
+import type { Logger } from '../log.ts';
+import { clampSummary, latestSummary, storeSummary, type Summarizer } from './summary.ts';
+import { estimateTokens, turnTokens } from './tokens.ts';
 
 export interface HistoryTurn {
   role: 'user' | 'assistant';
@@ -18,10 +23,37 @@ export interface StoredTurn extends HistoryTurn {
   journalId: number;
 }
 
+/** What the prompt carries of a conversation's past: a summary of old turns, then recent turns. */
+export interface PromptHistory {
+  summary?: string;
+  turns: HistoryTurn[];
+}
+
+export interface SummaryOptions {
+  summarizer: Summarizer;
+  /** Tokens of history (summary included) the prompt may carry. */
+  budgetTokens: number;
+  /** Tokens one summarizer call may read (about half the model's context). */
+  inputTokens: number;
+  /** Counts summaries made or failed (metrics). */
+  onSummary?: (outcome: 'ok' | 'failed') => void;
+}
+
+/** Unsummarized messages read per turn; older ones (a conversation from before summaries existed) are left out and logged. */
+const MAX_UNSUMMARIZED = 300;
+/** At most this many summarizer calls in one turn; each costs seconds on a CPU. */
+const MAX_SUMMARY_CALLS = 3;
+
 export class History {
   private readonly db: Db;
+  private summaries: SummaryOptions | undefined;
   constructor(db: Db) {
     this.db = db;
+  }
+
+  /** Turns on running summaries for conversations that outgrow the budget. */
+  useSummaries(options: SummaryOptions): void {
+    this.summaries = options;
   }
 
   /** Idempotent per (journal entry, role): a retried turn does not store its question twice. */
@@ -49,4 +81,94 @@ export class History {
     }
     return picked.reverse();
   }
+
+  /**
+   * History for the prompt of the turn answering `beforeJournalId`. Without summaries this is
+   * `recent()`. With them: the stored summary plus every turn after it while that fits the
+   * budget; past it, the older turns are folded into an extended summary (stored, logged) and
+   * only the newest turns — about half the budget — are sent as they are.
+   */
+  async forPrompt(conversationKey: string, beforeJournalId: number, fallbackBudgetChars: number, log?: Logger): Promise<PromptHistory> {
+    const options = this.summaries;
+    if (!options) return { turns: await this.recent(conversationKey, beforeJournalId, fallbackBudgetChars) };
+    const previous = await latestSummary(this.db, conversationKey);
+    const newestFirst = await this.db
+      .select({ id: messages.id, role: messages.role, content: messages.content, authorName: messages.authorName })
+      .from(messages)
+      // Pruning the journal (after a month) clears journal_id; such rows are old turns, still history.
+      .where(and(eq(messages.conversationKey, conversationKey), gt(messages.id, previous?.throughMessageId ?? 0), or(isNull(messages.journalId), lt(messages.journalId, beforeJournalId))))
+      .orderBy(desc(messages.id))
+      .limit(MAX_UNSUMMARIZED);
+    const rows = newestFirst.reverse() as Array<HistoryTurn & { id: number }>;
+    const summaryTokens = previous ? estimateTokens(previous.content) : 0;
+    const total = summaryTokens + rows.reduce((sum, row) => sum + turnTokens(row), 0);
+    const strip = (list: typeof rows): HistoryTurn[] => list.map(({ role, content, authorName }) => ({ role, content, authorName }));
+    if (total <= options.budgetTokens) return { summary: previous?.content, turns: strip(rows) };
+
+    // Over budget: keep the newest turns in half the budget, summarize everything before them.
+    // The slack (a quarter of the budget) lets the next few turns pass without a model call.
+    const keep = newestWithin(rows, Math.floor(options.budgetTokens / 2));
+    const fold = rows.slice(0, rows.length - keep.length);
+    if (fold.length === 0) return { summary: previous?.content, turns: strip(keep) };
+    const maxTokens = Math.max(80, Math.floor(options.budgetTokens / 4));
+    try {
+      let summary = previous?.content;
+      const chunks = chunkTurns(fold, Math.max(200, options.inputTokens - maxTokens - 200));
+      const skipped = chunks.slice(0, Math.max(0, chunks.length - MAX_SUMMARY_CALLS));
+      for (const chunk of chunks.slice(skipped.length)) {
+        summary = clampSummary(await options.summarizer.summarize({ previous: summary, turns: strip(chunk), maxWords: Math.floor(maxTokens * 0.7) }), maxTokens);
+      }
+      const throughMessageId = fold.at(-1)!.id;
+      const messagesCovered = (previous?.messagesCovered ?? 0) + fold.length;
+      await storeSummary(this.db, { conversationKey, throughMessageId, content: summary!, messagesCovered, model: options.summarizer.model });
+      options.onSummary?.('ok');
+      log?.info(
+        {
+          conversation: conversationKey,
+          summarizedMessages: fold.length,
+          messagesCovered,
+          throughMessageId,
+          summaryChars: summary!.length,
+          keptMessages: keep.length,
+          ...(skipped.length || rows.length === MAX_UNSUMMARIZED ? { leftOutMessages: skipped.flat().length, olderThanWindowLeftOut: rows.length === MAX_UNSUMMARIZED } : {}),
+        },
+        'older turns of this conversation were summarized',
+      );
+      return { summary, turns: strip(keep) };
+    } catch (error) {
+      options.onSummary?.('failed');
+      log?.warn({ err: error, conversation: conversationKey, messages: fold.length }, 'could not summarize older turns; sending only the newest turns that fit (will try again next turn)');
+      return { summary: previous?.content, turns: strip(newestWithin(rows, options.budgetTokens - summaryTokens)) };
+    }
+  }
+}
+
+function newestWithin<T extends HistoryTurn>(rows: T[], budgetTokens: number): T[] {
+  let used = 0;
+  let start = rows.length;
+  while (start > 0) {
+    const cost = turnTokens(rows[start - 1]!);
+    if (used + cost > budgetTokens) break;
+    used += cost;
+    start--;
+  }
+  return rows.slice(start);
+}
+
+function chunkTurns<T extends HistoryTurn>(rows: T[], maxTokens: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let used = 0;
+  for (const row of rows) {
+    const cost = turnTokens(row);
+    if (current.length && used + cost > maxTokens) {
+      chunks.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(row);
+    used += cost;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
 }

@@ -5,7 +5,7 @@
  * Why `embedding` is an unconstrained `vector` column (no fixed dimension): embedding models
  * differ in size (nomic-embed-text 768, mxbai-embed-large 1024, all-minilm 384). Each row records
  * the model and dimension that produced its embedding, and code creates one partial expression
- * HNSW index per (model, dims) — `((embedding::vector(768)) vector_cosine_ops) WHERE
+ * HNSW index per (model, dims) — `((embedding::halfvec(768)) halfvec_cosine_ops) WHERE
  * embedding_model = '…' AND embedding_dims = 768` (see vector-index.ts). A new model therefore
  * starts with an empty index that grows with every write, old and new embeddings coexist while
  * `hearth memory reindex` runs, and a query filtered on the current model can never compare

@@ -4,11 +4,11 @@
  * non-streamed /api/chat call, whose result is stored and then extended (never recomputed) as
  * more turns age out. The raw messages stay in the database.
  */
-import { Ollama } from 'ollama';
-import { and, desc, eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { conversationSummaries } from './schema.ts';
 import { estimateTokens } from './tokens.ts';
+import type { OneShotChat } from './one-shot.ts';
 
 export interface SummaryTurn {
   role: 'user' | 'assistant';
@@ -20,14 +20,6 @@ export interface Summarizer {
   readonly model: string;
   /** Merges `previous` (may be empty) and `turns` into one summary of at most about `maxWords` words. */
   summarize(input: { previous?: string; turns: SummaryTurn[]; maxWords: number }): Promise<string>;
-}
-
-export interface OllamaSummarizerOptions {
-  host: string;
-  model: string;
-  contextTokens: number;
-  keepAlive?: string;
-  timeoutMs: number;
 }
 
 const INSTRUCTIONS =
@@ -43,19 +35,11 @@ export function summaryRequest(input: { previous?: string; turns: SummaryTurn[];
   ];
 }
 
-export function createOllamaSummarizer(options: OllamaSummarizerOptions): Summarizer {
-  const client = new Ollama({ host: options.host, fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(options.timeoutMs) }) });
+export function createSummarizer(chat: OneShotChat): Summarizer {
   return {
-    model: options.model,
+    model: chat.model,
     async summarize(input) {
-      const response = await client.chat({
-        model: options.model,
-        messages: summaryRequest(input),
-        stream: false,
-        keep_alive: options.keepAlive,
-        options: { num_ctx: options.contextTokens, temperature: 0.2 },
-      });
-      const text = response.message?.content?.trim() ?? '';
+      const text = await chat(summaryRequest(input));
       if (!text) throw new Error('the model returned an empty summary');
       return text;
     },
@@ -92,6 +76,3 @@ export async function storeSummary(db: Db, row: { conversationKey: string; throu
   await db.insert(conversationSummaries).values(row).onConflictDoNothing();
 }
 
-export async function deleteSummaries(db: Db, conversationKey: string): Promise<void> {
-  await db.delete(conversationSummaries).where(and(eq(conversationSummaries.conversationKey, conversationKey)));
-}

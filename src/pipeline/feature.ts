@@ -24,6 +24,8 @@ export interface FeatureDependencies {
   metrics: Metrics;
   log: Logger;
   adapters: Map<string, Adapter>;
+  /** Every tool the gateway has (features' tools included once all are created): risk levels for grants. */
+  tools?: import('../tools/registry.ts').ToolRegistry;
   /** Queue a message to a conversation outside a turn (approval requests, notices). */
   notify(target: { platform: string; conversation: import('../core/index.ts').ConversationRef; text: string }): Promise<void>;
 }

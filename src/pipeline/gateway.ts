@@ -106,6 +106,7 @@ export class Gateway {
         metrics: this.metrics,
         log,
         adapters: this.adapters,
+        tools: this.tools,
         notify: (target) => this.notify(target),
       }),
     );
@@ -120,7 +121,7 @@ export class Gateway {
       ...extra('identify'),
       gate(),
       ...extra('gate'),
-      limit({ messagesPerMinute: config.limits.messagesPerMinute, audit: this.audit }),
+      limit({ messagesPerMinute: config.limits.messagesPerMinute, guestMessagesPerMinute: config.limits.guestMessagesPerMinute, audit: this.audit }),
       ...extra('limit'),
       commands(() => this.commandList),
       ...extra('commands'),

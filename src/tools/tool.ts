@@ -16,6 +16,8 @@ export interface ToolContext {
   platform: string;
   conversationKey: string;
   log: Logger;
+  /** The inbound journal entry of this turn (provenance for what a tool writes, e.g. memories). */
+  journalId?: number;
 }
 
 export interface ToolDefinition<Schema extends z.ZodObject = z.ZodObject> {
@@ -23,6 +25,8 @@ export interface ToolDefinition<Schema extends z.ZodObject = z.ZodObject> {
   description: string;
   risk: ToolRisk;
   parameters: Schema;
+  /** Argument names to mask in audit records and approval requests, besides the ones that look secret anyway. */
+  secretArguments?: readonly string[];
   run(args: z.infer<Schema>, context: ToolContext): Promise<string>;
 }
 

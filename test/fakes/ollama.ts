@@ -46,8 +46,8 @@ export interface FakeOllama {
   reply(...answers: Array<ScriptedReply | Fault | string | ChatHandler>): void;
   /** Answer every chat with this until changed (undefined: back to the queue/echo). */
   always(answer: ScriptedReply | Fault | string | ChatHandler | undefined): void;
-  /** Deterministic embedding function (default: hashed bag of words, 768 dims). */
-  embed: (text: string) => number[];
+  /** Deterministic embedding function (default: hashed bag of words, 768 dims); also given the requested model. */
+  embed: (text: string, model: string) => number[];
   embedFault: Fault | undefined;
   close(): Promise<void>;
 }
@@ -109,7 +109,7 @@ export async function startFakeOllama(options: { models?: string[] } = {}): Prom
     if (fake.embedFault) return sendFault(fake.embedFault, response);
     if (!knows(body.model)) return json(response, 404, { error: `model "${body.model}" not found, try pulling it first` });
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
-    json(response, 200, { model: body.model, embeddings: inputs.map((text) => fake.embed(text)) });
+    json(response, 200, { model: body.model, embeddings: inputs.map((text) => fake.embed(text, body.model)) });
   }
 
   async function handleChat(body: ChatBody, response: ServerResponse) {

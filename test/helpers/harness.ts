@@ -5,6 +5,8 @@
 import type { Adapter } from '../../src/core/index.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createHearth, type Hearth as RunningHearth } from '../../src/hearth.ts';
+import { features as builtFeatures } from '../../src/features.ts';
+import type { FeatureFactory } from '../../src/pipeline/feature.ts';
 import { createLogger } from '../../src/log.ts';
 import { auditEvents } from '../../src/db/schema.ts';
 import { asc } from 'drizzle-orm';
@@ -21,6 +23,8 @@ export interface HarnessOptions {
   ollama?: FakeOllama;
   /** Overrides of the config object, e.g. { agent: { streaming: false } }. */
   config?: Record<string, unknown>;
+  /** Features added after the built-in ones (e.g. a test-only tool). */
+  extraFeatures?: FeatureFactory[];
 }
 
 export interface Hearth {
@@ -59,7 +63,8 @@ export async function startHearth(options: HarnessOptions): Promise<Hearth> {
   sink.on('data', (line: Buffer) => logs.push(line.toString()));
   const log = createLogger({ level: process.env.HEARTH_TEST_LOG ? 'debug' : 'info', stream: process.env.HEARTH_TEST_LOG ? process.stderr : sink });
   const inMemory = !options.databaseUrl && !dataDir;
-  const hearth = await createHearth({ config, log, adapters: options.adapters, inMemory, pollIntervalMs: 100, leaseMs: 1_500 });
+  const features = options.extraFeatures ? [...builtFeatures, ...options.extraFeatures] : undefined;
+  const hearth = await createHearth({ config, log, adapters: options.adapters, inMemory, pollIntervalMs: 100, leaseMs: 1_500, features });
   await hearth.start();
   return {
     ollama,

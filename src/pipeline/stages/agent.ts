@@ -26,7 +26,7 @@ export interface AgentStageOptions {
   maxToolSteps: number;
   streaming: boolean;
   turnTimeoutMs: number;
-  /** Characters of history the prompt may carry (≈ 4 characters per token). */
+  /** Characters of history the prompt may carry (≈ 4 characters per token) when History has no summaries enabled. */
   historyBudgetChars: number;
   onPreview(journalId: number, messageId: string): Promise<void>;
   /** Extra system-prompt context for this turn (recalled memories), added by later features. */
@@ -43,8 +43,13 @@ export function agent(options: AgentStageOptions): Stage {
     const { message, conversationKey } = turn;
     const group = message.conversation.kind === 'group';
     await options.history.append({ conversationKey, personId: person.id, role: 'user', authorName: message.sender.displayName, content: message.text, journalId: turn.journalId });
-    const history = await options.history.recent(conversationKey, turn.journalId, options.historyBudgetChars);
-    const context = (await Promise.all((options.contextFor ?? []).map((provide) => provide(turn)))).filter((c): c is string => Boolean(c));
+    // History (with a summary of older turns when the conversation outgrew its budget) and the
+    // features' context (recalled memories) are independent, so they are fetched together.
+    const [{ summary, turns: history }, provided] = await Promise.all([
+      options.history.forPrompt(conversationKey, turn.journalId, options.historyBudgetChars, turn.log),
+      Promise.all((options.contextFor ?? []).map((provide) => provide(turn))),
+    ]);
+    const context = provided.filter((c): c is string => Boolean(c));
     const messages = buildMessages({
       agentName: options.agentName,
       persona: options.persona,
@@ -53,6 +58,7 @@ export function agent(options: AgentStageOptions): Stage {
       group,
       now: new Date(),
       history,
+      summary,
       text: message.text,
       context,
     });
@@ -74,7 +80,7 @@ export function agent(options: AgentStageOptions): Stage {
         model: options.model,
         messages,
         tools: toolsFor(person, options.tools.list()),
-        toolContext: { person, platform: message.platform, conversationKey, log: turn.log },
+        toolContext: { person, platform: message.platform, conversationKey, log: turn.log, journalId: turn.journalId },
         maxSteps: options.maxToolSteps,
         audit: (entry) => options.audit.record(entry),
         onText: (delta, step) => live.onText(delta, step),

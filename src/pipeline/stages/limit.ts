@@ -1,6 +1,7 @@
 /**
  * Per-person message rate limit (rate-limiter-flexible, in memory: a restart forgives everyone,
- * which is the friendly failure mode for a household). The person is told once per window.
+ * which is the friendly failure mode for a household). Guests get a tighter limit than members
+ * and the owner. The person is told once per window.
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuditLog } from '../../audit/audit.ts';
@@ -8,22 +9,29 @@ import type { Stage } from '../context.ts';
 
 export interface LimitOptions {
   messagesPerMinute: number;
+  /** Defaults to messagesPerMinute. */
+  guestMessagesPerMinute?: number;
   audit: AuditLog;
 }
 
 export function limit(options: LimitOptions): Stage {
-  const limiter = new RateLimiterMemory({ points: options.messagesPerMinute, duration: 60 });
+  const guestLimit = options.guestMessagesPerMinute ?? options.messagesPerMinute;
+  const limiters = {
+    everyone: new RateLimiterMemory({ points: options.messagesPerMinute, duration: 60 }),
+    guest: new RateLimiterMemory({ points: guestLimit, duration: 60 }),
+  };
   const told = new Map<string, number>();
   return async (turn, next) => {
     const person = turn.person!;
     // A retried message was already counted when it first arrived.
     if (turn.attempt > 1) return next();
+    const guest = person.role === 'guest';
     try {
-      await limiter.consume(person.id);
+      await (guest ? limiters.guest : limiters.everyone).consume(person.id);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       turn.outcome = 'limited';
-      await options.audit.record({ kind: 'rate.limited', actorPersonId: person.id, platform: turn.message.platform, subject: 'messages-per-minute', detail: { limit: options.messagesPerMinute } });
+      await options.audit.record({ kind: 'rate.limited', actorPersonId: person.id, platform: turn.message.platform, subject: 'messages-per-minute', detail: { limit: guest ? guestLimit : options.messagesPerMinute, role: person.role } });
       const windowEnds = Date.now() + rejection.msBeforeNext;
       if ((told.get(person.id) ?? 0) < Date.now()) {
         told.set(person.id, windowEnds);

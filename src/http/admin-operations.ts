@@ -1,0 +1,203 @@
+/**
+ * What an owner can do from outside the chat, defined once: the admin API (admin.ts) serves
+ * each operation over HTTP and `hearth people` / `hearth audit` run the same operation, either
+ * directly on the database or through the API of a running Hearth (admin-client.ts). CLI and
+ * API callers act with the owner's authority; every change is audited with how it was made.
+ */
+import type { Access } from '../access/access.ts';
+import type { Actor } from '../access/grants.ts';
+import { describePerson } from '../access/commands.ts';
+import { mergePeople } from '../access/merge.ts';
+import { accountLabel, CONSOLE_OWNER_ACCOUNT, parseAccount, parseOwnerAccounts, type Person } from '../access/people.ts';
+import { isDecision, roleFromName } from '../access/policy.ts';
+import { pruneAuditLog, verifyAuditChain } from '../audit/verify.ts';
+
+export type Params = Record<string, string | undefined>;
+
+export class OperationError extends Error {
+  override name = 'OperationError';
+  readonly status: 400 | 403 | 404 | 409;
+  constructor(status: 400 | 403 | 404 | 409, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export interface Operation {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Hono path; `:name` segments become params. */
+  path: string;
+  run(access: Access, params: Params, via: Actor['via']): Promise<unknown>;
+}
+
+async function owner(access: Access, via: Actor['via']): Promise<Actor> {
+  const person = (await access.people.owner()) ?? (await access.people.ensureOwner(parseOwnerAccounts(access.config.owner)));
+  return { person, via };
+}
+
+async function person(access: Access, reference: string | undefined): Promise<Person> {
+  const found = reference ? await access.people.find(reference) : undefined;
+  if (!found) throw new OperationError(404, `nobody matches "${reference ?? ''}": use a person id, platform:account, or a unique name`);
+  return found;
+}
+
+function required(params: Params, name: string): string {
+  const value = params[name]?.trim();
+  if (!value) throw new OperationError(400, `"${name}" is required`);
+  return value;
+}
+
+function account(text: string) {
+  const parsed = parseAccount(text);
+  if (!parsed.platform || !parsed.accountId) throw new OperationError(400, `"${text}" is not platform:account (e.g. telegram:123456789)`);
+  return parsed;
+}
+
+function date(text: string | undefined, name: string): Date | undefined {
+  if (!text) return undefined;
+  const relative = /^(\d+)([mhd])$/.exec(text);
+  const parsed = relative ? new Date(Date.now() - Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd']) : new Date(text);
+  if (Number.isNaN(parsed.getTime())) throw new OperationError(400, `"${name}" must be a date (2026-01-31, 2026-01-31T12:00Z) or an age like 30m, 12h, 7d`);
+  return parsed;
+}
+
+export const operations = {
+  list: {
+    method: 'GET',
+    path: '/admin/people',
+    async run(access) {
+      const people = (await access.people.list()).map((p) => ({ ...p, roleName: access.roleName(p) }));
+      return { people, pendingPairings: await access.pairing.pending() };
+    },
+  },
+  show: {
+    method: 'GET',
+    path: '/admin/people/:person',
+    async run(access, params) {
+      const found = await person(access, params.person);
+      return { person: await access.people.details(found.id), roleName: access.roleName(found), tools: await access.grants.table(found), tokensToday: await access.usage.usedToday(found.id), tokenLimit: access.usage.limitFor(found.role), summary: await describePerson(access, found) };
+    },
+  },
+  role: {
+    method: 'POST',
+    path: '/admin/people/:person/role',
+    async run(access, params, via) {
+      const actor = await owner(access, via);
+      const target = await person(access, params.person);
+      const role = roleFromName(required(params, 'role'), access.roleNames);
+      if (!role) throw new OperationError(400, `"${params.role}" is not a role: use member or guest (or their names: ${access.roleNames.member}, ${access.roleNames.guest})`);
+      if (role === 'owner' || target.role === 'owner') throw new OperationError(403, 'the owner is whoever HEARTH_OWNER names; change that setting instead');
+      await access.people.setRole(target.id, role);
+      await access.audit.record({ kind: 'role.changed', actorPersonId: actor.person.id, subject: target.id, detail: { from: target.role, to: role, via } });
+      return { person: target.id, from: target.role, to: role };
+    },
+  },
+  grant: {
+    method: 'POST',
+    path: '/admin/people/:person/grants',
+    async run(access, params, via) {
+      const decision = required(params, 'decision').toLowerCase();
+      if (!isDecision(decision)) throw new OperationError(400, '"decision" must be allow, ask or deny');
+      const result = await access.grants.set(await owner(access, via), await person(access, params.person), required(params, 'tool'), decision);
+      if (!result.ok) throw new OperationError(403, result.text);
+      return { message: result.text };
+    },
+  },
+  revoke: {
+    method: 'DELETE',
+    path: '/admin/people/:person/grants/:tool',
+    async run(access, params, via) {
+      const result = await access.grants.revoke(await owner(access, via), await person(access, params.person), required(params, 'tool'));
+      if (!result.ok) throw new OperationError(403, result.text);
+      return { message: result.text };
+    },
+  },
+  link: {
+    method: 'POST',
+    path: '/admin/people/:person/accounts',
+    async run(access, params, via) {
+      const actor = await owner(access, via);
+      const target = await person(access, params.person);
+      const ref = account(required(params, 'account'));
+      const holder = await access.people.findByAccount(ref);
+      if (holder?.id === target.id) return { message: `${accountLabel(ref)} already belongs to ${target.displayName}` };
+      if (!holder) {
+        await access.people.attach(target.id, ref);
+        await access.audit.record({ kind: 'person.linked', actorPersonId: actor.person.id, subject: target.id, detail: { account: accountLabel(ref), via } });
+        return { message: `${accountLabel(ref)} now belongs to ${target.displayName}` };
+      }
+      const merged = await mergePeople(access.database, target, holder, target);
+      access.contacts.forget();
+      await access.audit.record({ kind: 'person.merged', actorPersonId: actor.person.id, subject: merged.survivor.id, detail: { absorbed: merged.absorbed.id, absorbedName: merged.absorbed.displayName, account: accountLabel(ref), moved: merged.moved, via } });
+      return { message: `${merged.absorbed.displayName} and ${merged.survivor.displayName} are now one person (${merged.survivor.id})`, survivor: merged.survivor.id, moved: merged.moved };
+    },
+  },
+  unlink: {
+    method: 'DELETE',
+    path: '/admin/people/:person/accounts/:account',
+    async run(access, params, via) {
+      const actor = await owner(access, via);
+      const target = await person(access, params.person);
+      const ref = account(required(params, 'account'));
+      const configured = [CONSOLE_OWNER_ACCOUNT, ...parseOwnerAccounts(access.config.owner)].some((a) => accountLabel(a) === accountLabel(ref));
+      if (configured) throw new OperationError(403, `${accountLabel(ref)} is the owner's by configuration (HEARTH_OWNER); change that setting instead`);
+      const holder = await access.people.findByAccount(ref);
+      if (holder?.id !== target.id) throw new OperationError(404, `${accountLabel(ref)} does not belong to ${target.displayName}`);
+      await access.people.detach(ref);
+      await access.audit.record({ kind: 'person.unlinked', actorPersonId: actor.person.id, subject: target.id, detail: { account: accountLabel(ref), via } });
+      return { message: `${accountLabel(ref)} no longer belongs to ${target.displayName}` };
+    },
+  },
+  approve: {
+    method: 'POST',
+    path: '/admin/pairing/:code/approve',
+    async run(access, params, via) {
+      const actor = await owner(access, via);
+      const throttled = await access.pairing.throttled(actor);
+      if (throttled) throw new OperationError(403, throttled);
+      const request = await access.pairing.findPending(required(params, 'code'));
+      if (!request) throw new OperationError(404, await access.pairing.wrongCode(actor, 'approve'));
+      const result = await access.pairing.approve(actor, request);
+      return { message: result.text, person: result.person?.id };
+    },
+  },
+  deny: {
+    method: 'POST',
+    path: '/admin/pairing/:code/deny',
+    async run(access, params, via) {
+      const actor = await owner(access, via);
+      const throttled = await access.pairing.throttled(actor);
+      if (throttled) throw new OperationError(403, throttled);
+      const request = await access.pairing.findPending(required(params, 'code'));
+      if (!request) throw new OperationError(404, await access.pairing.wrongCode(actor, 'deny'));
+      return { message: await access.pairing.deny(actor, request) };
+    },
+  },
+  auditSearch: {
+    method: 'GET',
+    path: '/admin/audit',
+    async run(access, params) {
+      const personId = params.person ? (await person(access, params.person)).id : undefined;
+      const limit = params.limit ? Number(params.limit) : undefined;
+      if (limit !== undefined && !(limit > 0)) throw new OperationError(400, '"limit" must be a positive number');
+      const records = await access.audit.search({ personId, tool: params.tool, kind: params.kind, since: date(params.since, 'since'), until: date(params.until, 'until'), limit });
+      return { records };
+    },
+  },
+  auditVerify: {
+    method: 'GET',
+    path: '/admin/audit/verify',
+    run: (access) => verifyAuditChain(access.database),
+  },
+  auditPrune: {
+    method: 'POST',
+    path: '/admin/audit/prune',
+    async run(access, params, via) {
+      const before = date(params.before, 'before') ?? (access.config.audit.retentionDays ? new Date(Date.now() - access.config.audit.retentionDays * 86_400_000) : undefined);
+      if (!before) throw new OperationError(400, 'retention is off (HEARTH_AUDIT_RETENTION_DAYS=0); give "before" to prune anyway');
+      return pruneAuditLog(access.database, before, { personId: (await owner(access, via)).person.id, via });
+    },
+  },
+} satisfies Record<string, Operation>;
+
+export type OperationName = keyof typeof operations;
