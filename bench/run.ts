@@ -10,8 +10,9 @@ import { parseArgs } from 'node:util';
 import { benchPipeline, type PipelineFigures } from './pipeline.ts';
 import { benchStartup } from './startup.ts';
 import { createTestDatabase } from '../test/helpers/databases.ts';
+import { runRecallBench } from './recall.ts';
 
-const { values: args } = parseArgs({ options: { json: { type: 'boolean', default: false }, messages: { type: 'string', default: '300' } } });
+const { values: args } = parseArgs({ options: { json: { type: 'boolean', default: false }, messages: { type: 'string', default: '300' }, quick: { type: 'boolean', default: false } } });
 const messages = Number(args.messages);
 const results: { pipeline: Array<PipelineFigures | { driver: string; error: string }>; startup?: unknown; goals: Record<string, string> } = { pipeline: [], goals: {} };
 const say = (line: string) => !args.json && process.stdout.write(`${line}\n`);
@@ -54,6 +55,7 @@ results.goals = {
   'idle RSS < 200 MB': startup ? `${startup.idleRssMb} MB ${startup.idleRssMb < 200 ? 'met' : 'missed'}` : 'not measured',
   'prompt < 4000 chars': prompt ? `${prompt.total} ${prompt.total < 4000 ? 'met' : 'missed'}` : 'not measured',
 };
+await runRecallBench({ quick: args.quick, say, results });
 say('\ngoals');
 for (const [goal, verdict] of Object.entries(results.goals)) say(`  ${goal.padEnd(22)} ${verdict}`);
 if (args.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

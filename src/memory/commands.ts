@@ -16,7 +16,7 @@ export const SCOPE_NAMES: Record<MemoryScope, string> = { person: 'only for you'
 
 export function viewerOf(turn: TurnContext): Viewer {
   const person = turn.person!;
-  return { personId: person.id, role: person.role, roomKey: turn.conversationKey };
+  return { personId: person.id, role: person.role, roomKey: turn.conversationKey, direct: turn.message.conversation.kind === 'direct' };
 }
 
 /** "household: bins go out on Tuesday" → household scope; no prefix → private to the sender. */

@@ -4,11 +4,11 @@
  * With summaries enabled (the memory feature does this), turns that no longer fit are folded
  * into a stored running summary instead of silently falling out of the prompt.
  */
-import { and, desc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { messages } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
-import { clampSummary, latestSummary, storeSummary, type Summarizer } from './summary.ts';
+import { clampSummary, storeSummary, type StoredSummary, type Summarizer } from './summary.ts';
 import { estimateTokens, turnTokens } from './tokens.ts';
 
 export interface HistoryTurn {
@@ -91,14 +91,7 @@ export class History {
   async forPrompt(conversationKey: string, beforeJournalId: number, fallbackBudgetChars: number, log?: Logger): Promise<PromptHistory> {
     const options = this.summaries;
     if (!options) return { turns: await this.recent(conversationKey, beforeJournalId, fallbackBudgetChars) };
-    const previous = await latestSummary(this.db, conversationKey);
-    const newestFirst = await this.db
-      .select({ id: messages.id, role: messages.role, content: messages.content, authorName: messages.authorName })
-      .from(messages)
-      // Pruning the journal (after a month) clears journal_id; such rows are old turns, still history.
-      .where(and(eq(messages.conversationKey, conversationKey), gt(messages.id, previous?.throughMessageId ?? 0), or(isNull(messages.journalId), lt(messages.journalId, beforeJournalId))))
-      .orderBy(desc(messages.id))
-      .limit(MAX_UNSUMMARIZED);
+    const { previous, newestFirst } = await this.unsummarized(conversationKey, beforeJournalId);
     const rows = newestFirst.reverse() as Array<HistoryTurn & { id: number }>;
     const summaryTokens = previous ? estimateTokens(previous.content) : 0;
     const total = summaryTokens + rows.reduce((sum, row) => sum + turnTokens(row), 0);
@@ -140,6 +133,32 @@ export class History {
       log?.warn({ err: error, conversation: conversationKey, messages: fold.length }, 'could not summarize older turns; sending only the newest turns that fit (will try again next turn)');
       return { summary: previous?.content, turns: strip(newestWithin(rows, options.budgetTokens - summaryTokens)) };
     }
+  }
+
+  /**
+   * The newest stored summary and the messages after it, newest first, in one round trip (this
+   * runs before every turn). Pruning the journal (after a month) clears journal_id; such rows are
+   * old turns, still history.
+   */
+  private async unsummarized(conversationKey: string, beforeJournalId: number): Promise<{ previous?: StoredSummary; newestFirst: Array<HistoryTurn & { id: number }> }> {
+    const result = await this.db.execute(sql`
+      with latest as (
+        select content, through_message_id, messages_covered from conversation_summaries
+        where conversation_key = ${conversationKey} order by through_message_id desc limit 1)
+      select 'summary' as kind, null::bigint as id, null::text as role, content, null::text as author_name, through_message_id, messages_covered from latest
+      union all
+      (select 'message', m.id, m.role, m.content, m.author_name, null, null from messages m
+        where m.conversation_key = ${conversationKey}
+          and m.id > coalesce((select through_message_id from latest), 0)
+          and (m.journal_id is null or m.journal_id < ${beforeJournalId})
+        order by m.id desc limit ${MAX_UNSUMMARIZED})`);
+    type Row = { kind: string; id: string | number | null; role: string | null; content: string; author_name: string | null; through_message_id: string | number | null; messages_covered: number | null };
+    const rows = ((result as unknown as { rows?: Row[] }).rows ?? (result as unknown as Row[])) as Row[];
+    const summary = rows.find((r) => r.kind === 'summary');
+    return {
+      previous: summary ? { content: summary.content, throughMessageId: Number(summary.through_message_id), messagesCovered: Number(summary.messages_covered) } : undefined,
+      newestFirst: rows.filter((r) => r.kind === 'message').map((r) => ({ id: Number(r.id), role: r.role as HistoryTurn['role'], content: r.content, authorName: r.author_name })),
+    };
   }
 }
 

@@ -109,13 +109,20 @@ export function hybridStatement(options: SearchOptions & { precision: IndexPreci
   const visible = visibleTo(options.viewer);
   const tsQuery = options.text ? fullTextQuery(options.text) : undefined;
   if (!options.vector && !tsQuery) return undefined;
+  if (!options.vector) {
+    // Full-text only (no embedding this turn): one ranking, no fusion, a much simpler plan.
+    return sql`
+      select memories.id, memories.text, memories.scope, memories.person_id, memories.room_key, ts_rank(to_tsvector('simple', memories.text), query) as score
+      from memories, to_tsquery('simple', ${tsQuery}) query
+      where to_tsvector('simple', memories.text) @@ query and ${visible}
+      order by score desc, memories.id desc
+      limit ${options.limit}`;
+  }
   const empty = sql`select null::bigint as id, null::bigint as rank where false`;
-  const vectorRanking = options.vector
-    ? sql`select id, row_number() over (order by distance, id) as rank from (
+  const vectorRanking = sql`select id, row_number() over (order by distance, id) as rank from (
         select memories.id, ${cosineDistance(options.vector.space, options.vector.values, { precision: options.precision })} as distance
         from memories where ${inSpace(options.vector.space)} and ${visible}
-        order by distance limit ${candidates}) nearest`
-    : empty;
+        order by distance limit ${candidates}) nearest`;
   const textRanking = tsQuery
     ? sql`select id, row_number() over (order by score desc, id desc) as rank from (
         select memories.id, ts_rank(to_tsvector('simple', memories.text), query) as score
@@ -140,9 +147,9 @@ export function hybridStatement(options: SearchOptions & { precision: IndexPreci
 export async function searchMemories(database: Database, options: SearchOptions): Promise<RecalledMemory[]> {
   const statement = hybridStatement({ ...options, precision: precisionFor(database) });
   if (!statement) return [];
-  const rows = await withSearchSettings(database, { efSearch: options.efSearch }, (query) =>
-    query<{ id: number | string; text: string; scope: MemoryScope; person_id: string | null; room_key: string | null; score: number | string }>(statement),
-  );
+  type Row = { id: number | string; text: string; scope: MemoryScope; person_id: string | null; room_key: string | null; score: number | string };
+  // Full-text alone (no embedding this turn) needs no HNSW settings.
+  const rows = options.vector ? await withSearchSettings(database, { efSearch: options.efSearch }, (query) => query<Row>(statement)) : await database.rows<Row>(statement);
   return rows.map((r) => ({ id: Number(r.id), text: r.text, scope: r.scope, personId: r.person_id, roomKey: r.room_key, score: Number(r.score) }));
 }
 

@@ -13,6 +13,8 @@ export function rememberTool(store: MemoryStore): ToolDefinition {
     name: 'remember',
     description: 'Save a lasting fact when the person asks you to remember something. Scope: person (private to the speaker, default), room (this chat), household (everyone).',
     risk: 'write',
+    // The audit log is append-only; a memory's text kept there would survive /forget.
+    secretArguments: ['text'],
     parameters: z.object({
       text: z.string().describe('the fact as one full sentence, naming who it is about'),
       scope: z.enum(['person', 'room', 'household']).optional(),

@@ -140,7 +140,7 @@ export class MemoryStore {
         return false;
       },
     );
-    return { memory: embedded ? { ...memory, embeddingModel: this.embedder.model } : memory, duplicate: false, embedded };
+    return { memory: embedded ? ((await this.get(memory.id)) ?? memory) : memory, duplicate: false, embedded };
   }
 
   /** Embeds these memories with the current model and stores the vectors. */

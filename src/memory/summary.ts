@@ -4,7 +4,6 @@
  * non-streamed /api/chat call, whose result is stored and then extended (never recomputed) as
  * more turns age out. The raw messages stay in the database.
  */
-import { desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { conversationSummaries } from './schema.ts';
 import { estimateTokens } from './tokens.ts';
@@ -59,16 +58,6 @@ export interface StoredSummary {
   content: string;
   throughMessageId: number;
   messagesCovered: number;
-}
-
-export async function latestSummary(db: Db, conversationKey: string): Promise<StoredSummary | undefined> {
-  const [row] = await db
-    .select({ content: conversationSummaries.content, throughMessageId: conversationSummaries.throughMessageId, messagesCovered: conversationSummaries.messagesCovered })
-    .from(conversationSummaries)
-    .where(eq(conversationSummaries.conversationKey, conversationKey))
-    .orderBy(desc(conversationSummaries.throughMessageId))
-    .limit(1);
-  return row;
 }
 
 export async function storeSummary(db: Db, row: { conversationKey: string; throughMessageId: number; content: string; messagesCovered: number; model: string }): Promise<void> {
