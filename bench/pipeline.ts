@@ -11,6 +11,7 @@ import { createHearth } from '../src/hearth.ts';
 import { createLogger } from '../src/log.ts';
 import { createTestAdapter } from '../test/helpers/test-adapter.ts';
 import { percentile } from './stats.ts';
+import { startFakeOllama } from '../test/fakes/ollama.ts';
 
 export interface PipelineFigures {
   driver: string;
@@ -44,10 +45,20 @@ export async function benchPipeline(options: { driver: 'pglite' | 'postgres'; da
     onSent();
     return result;
   };
+  // Chat answers come from the instant model above; embeddings for memory recall from the local
+  // Ollama stand-in, so recall runs as it does in production.
+  const ollama = await startFakeOllama();
   const config = loadConfig({
     file: false,
     env: {},
-    overrides: { owner: 'bench:owner-1', dataDir: options.dataDir, databaseUrl: options.databaseUrl, agent: { streaming: false, concurrency: 2 }, limits: { messagesPerMinute: 1_000_000 } },
+    overrides: {
+      owner: 'bench:owner-1',
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      ollama: { host: ollama.url },
+      agent: { streaming: false, concurrency: 2 },
+      limits: { messagesPerMinute: 1_000_000, tokensPerDay: 0 },
+    },
   });
   const hearth = await createHearth({ config, log: createLogger({ level: 'silent', stream: new PassThrough() }), adapters: [adapter], model: instant, pollIntervalMs: 50 });
   await hearth.start();
@@ -70,6 +81,7 @@ export async function benchPipeline(options: { driver: 'pglite' | 'postgres'; da
   await hearth.gateway.idle(300_000);
   const elapsed = performance.now() - started;
   await hearth.stop();
+  await ollama.close();
 
   const latency = latencyTexts.map((t) => marks.get(t)!);
   return {

@@ -35,12 +35,14 @@ for (const driver of ['pglite', 'postgres'] as const) {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
+const postgresForStartup = await createTestDatabase('postgres').catch(() => undefined);
 try {
-  const startup = await benchStartup(dataDir);
+  const startup = await benchStartup(dataDir, postgresForStartup?.databaseUrl);
   results.startup = startup;
-  say(`\nstartup   first start (creates the database) ${startup.firstStartMs} ms · warm start ${startup.warmStartMs} ms · idle RSS ${startup.idleRssMb} MB`);
+  say(`\nstartup   first start (creates the database) ${startup.firstStartMs} ms · warm start ${startup.warmStartMs} ms · idle RSS ${startup.idleRssMb} MB (on PostgreSQL instead of PGlite: ${startup.idleRssPostgresMb ?? 'not measured'} MB)`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
+  await postgresForStartup?.drop();
 }
 
 const prompt = results.pipeline.find((p): p is PipelineFigures => 'promptChars' in p)?.promptChars;

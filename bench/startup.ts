@@ -9,19 +9,22 @@ export interface StartupFigures {
   firstStartMs: number;
   warmStartMs: number;
   idleRssMb: number;
+  /** The same process on PostgreSQL (DATABASE_URL): Hearth without the embedded database. */
+  idleRssPostgresMb?: number;
 }
 
-export async function benchStartup(dataDir: string): Promise<StartupFigures> {
+export async function benchStartup(dataDir: string, databaseUrl?: string): Promise<StartupFigures> {
   const first = await startOnce(dataDir, false);
   const warm = await startOnce(dataDir, true);
-  return { firstStartMs: first.readyMs, warmStartMs: warm.readyMs, idleRssMb: warm.rssMb ?? first.rssMb ?? Number.NaN };
+  const onPostgres = databaseUrl ? await startOnce(dataDir, true, databaseUrl) : undefined;
+  return { firstStartMs: first.readyMs, warmStartMs: warm.readyMs, idleRssMb: warm.rssMb ?? Number.NaN, idleRssPostgresMb: onPostgres?.rssMb };
 }
 
-function startOnce(dataDir: string, measureRss: boolean): Promise<{ readyMs: number; rssMb?: number }> {
+function startOnce(dataDir: string, measureRss: boolean, databaseUrl?: string): Promise<{ readyMs: number; rssMb?: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ['src/cli.ts', 'start'], {
-      env: { PATH: process.env.PATH ?? '', HEARTH_DATA_DIR: dataDir, HEARTH_HTTP_PORT: '0', OLLAMA_HOST: 'http://127.0.0.1:9', HEARTH_CONFIG: '/dev/null' },
+      env: { PATH: process.env.PATH ?? '', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), HEARTH_DATA_DIR: dataDir, HEARTH_HTTP_PORT: '0', OLLAMA_HOST: 'http://127.0.0.1:9', HEARTH_CONFIG: '/dev/null' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

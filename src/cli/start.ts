@@ -6,6 +6,7 @@ import { configuredAdapters } from '../platforms.ts';
 import { parseOwnerAccounts } from '../access/people.ts';
 import { bootConfig, reportFatal } from './boot.ts';
 import { checkOllama } from '../doctor.ts';
+import { releaseStartupGarbage } from './startup-memory.ts';
 
 export async function runStart(configFile: string | undefined): Promise<void> {
   const startedAt = performance.now();
@@ -27,6 +28,8 @@ export async function runStart(configFile: string | undefined): Promise<void> {
     log.error({ err: error }, `the HTTP server could not start: ${fix}`);
   });
   log.info({ http: `http://${config.http.host}:${port}`, database: hearth.database.location, model: config.ollama.model, platforms: adapters.map((a) => a.platform), readyMs: Math.round(performance.now() - startedAt) }, 'Hearth is ready');
+
+  setTimeout(releaseStartupGarbage, 2_000).unref();
 
   // Not a precondition (Ollama may come up later; messages wait for it), but a newcomer should
   // learn at once why answers would not come.
