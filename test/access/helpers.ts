@@ -45,13 +45,7 @@ export async function addPerson(h: Hearth, displayName: string, role: Role, acco
   return h.hearth.gateway.people.create({ displayName, role, account: { platform: account.platform ?? 'test', accountId: account.accountId, displayName } });
 }
 
-export async function until(probe: () => unknown | Promise<unknown>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until } from '../helpers/eventually.ts';
 
 export const OWNER = 'test:owner-1';
 export const ownerDm = { id: 'dm-owner', kind: 'direct' as const };

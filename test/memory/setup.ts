@@ -17,13 +17,7 @@ export const GUS = { accountId: 'gus-1', displayName: 'Gus' };
 export const dm = (id: string) => ({ id, kind: 'direct' as const });
 export const group = (id: string) => ({ id, kind: 'group' as const });
 
-export async function until(probe: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until } from '../helpers/eventually.ts';
 
 export interface MemoryTestContext {
   database: TestDatabase;
