@@ -39,8 +39,8 @@ function startOnce(dataDir: string, measureRss: boolean, databaseUrl?: string): 
       const readyMs = Math.round(performance.now() - started);
       let rssMb: number | undefined;
       if (measureRss) {
-        // Idle means idle: give the start-up garbage (PGlite unpacking its files) time to be collected.
-        await new Promise((r) => setTimeout(r, 10_000));
+        // Idle means idle: V8 hands freed memory back to the system only after some quiet seconds.
+        await new Promise((r) => setTimeout(r, 20_000));
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
         rssMb = Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
       }
