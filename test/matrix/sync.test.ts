@@ -143,6 +143,9 @@ describe('matrix sync', () => {
     const ctx = matrixContext({ state: new Map([['sync', { token: 's99999', at: 0 }]]) });
     await started(ctx);
     await eventually(() => ctx.logs.some((l) => l.message.includes('rejected the stored sync token')) || undefined, 'the reset');
+    // The fresh start takes a snapshot whose backlog is deliberately not answered: only a message
+    // sent after that snapshot (a new token stored) must arrive.
+    await eventually(() => ((ctx.state.get('sync') as { token?: string } | undefined)?.token ?? 's99999') !== 's99999' || undefined, 'the fresh sync token');
     fake.text(dm, OWNER, 'new message');
     await eventually(() => ctx.context.received.length === 1 || undefined, 'the new message');
     await caughtUp(fake);
