@@ -41,6 +41,16 @@ async function person(access: Access, reference: string | undefined): Promise<Pe
   return found;
 }
 
+/** The pending pairing request a code names, for the owner; wrong codes count towards the throttle. */
+async function pendingPairing(access: Access, params: Params, via: Actor['via'], verb: 'approve' | 'deny') {
+  const actor = await owner(access, via);
+  const throttled = await access.pairing.throttled(actor);
+  if (throttled) throw new OperationError(403, throttled);
+  const request = await access.pairing.findPending(required(params, 'code'));
+  if (!request) throw new OperationError(404, await access.pairing.wrongCode(actor, verb));
+  return { actor, request };
+}
+
 function required(params: Params, name: string): string {
   const value = params[name]?.trim();
   if (!value) throw new OperationError(400, `"${name}" is required`);
@@ -152,11 +162,7 @@ export const operations = {
     method: 'POST',
     path: '/admin/pairing/:code/approve',
     async run(access, params, via) {
-      const actor = await owner(access, via);
-      const throttled = await access.pairing.throttled(actor);
-      if (throttled) throw new OperationError(403, throttled);
-      const request = await access.pairing.findPending(required(params, 'code'));
-      if (!request) throw new OperationError(404, await access.pairing.wrongCode(actor, 'approve'));
+      const { actor, request } = await pendingPairing(access, params, via, 'approve');
       const result = await access.pairing.approve(actor, request);
       return { message: result.text, person: result.person?.id };
     },
@@ -165,11 +171,7 @@ export const operations = {
     method: 'POST',
     path: '/admin/pairing/:code/deny',
     async run(access, params, via) {
-      const actor = await owner(access, via);
-      const throttled = await access.pairing.throttled(actor);
-      if (throttled) throw new OperationError(403, throttled);
-      const request = await access.pairing.findPending(required(params, 'code'));
-      if (!request) throw new OperationError(404, await access.pairing.wrongCode(actor, 'deny'));
+      const { actor, request } = await pendingPairing(access, params, via, 'deny');
       return { message: await access.pairing.deny(actor, request) };
     },
   },

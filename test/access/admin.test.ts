@@ -4,12 +4,13 @@
  * failures, and the same operations as `hearth people` with the right one.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { drivers, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { drivers, type TestDatabase } from '../helpers/databases.ts';
 import { startHearth, type Hearth } from '../helpers/harness.ts';
-import { createTestAdapter, type TestAdapter } from '../helpers/test-adapter.ts';
-import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
+import type { TestAdapter } from '../helpers/test-adapter.ts';
+import type { FakeOllama } from '../fakes/ollama.ts';
 import { OWNER, addPerson, bob } from './helpers.ts';
 import { tokenMatches } from '../../src/http/admin.ts';
+import { closeScenario, openScenario } from '../helpers/scenario.ts';
 
 const TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -24,15 +25,11 @@ describe.each(drivers)('admin API on %s', (driver) => {
   const as = (token?: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) } });
 
   beforeEach(async () => {
-    database = await createTestDatabase(driver);
-    ollama = await startFakeOllama();
-    adapter = createTestAdapter();
+    ({ database, ollama, adapter } = await openScenario(driver));
   });
   afterEach(async () => {
-    await hearth?.stop();
+    await closeScenario({ hearth, ollama, database });
     hearth = undefined;
-    await ollama.close();
-    await database.drop();
   });
 
   it('is off without a configured token', async () => {

@@ -14,6 +14,7 @@ import { createTestAdapter, type TestAdapter } from '../helpers/test-adapter.ts'
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
 import { verifyAuditChain, pruneAuditLog } from '../../src/audit/verify.ts';
 import { OWNER, addPerson, bob } from './helpers.ts';
+import { closeScenario, openScenario } from '../helpers/scenario.ts';
 
 function hearthCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -57,15 +58,11 @@ describe.each(drivers)('audit chain on %s', (driver) => {
   };
 
   beforeEach(async () => {
-    database = await createTestDatabase(driver);
-    ollama = await startFakeOllama();
-    adapter = createTestAdapter();
+    ({ database, ollama, adapter } = await openScenario(driver));
   });
   afterEach(async () => {
-    await hearth?.stop();
+    await closeScenario({ hearth, ollama, database });
     hearth = undefined;
-    await ollama.close();
-    await database.drop();
   });
 
   it('verifies an intact chain', async () => {

@@ -4,11 +4,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { drivers, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { drivers, type TestDatabase } from '../helpers/databases.ts';
 import { startHearth, type Hearth } from '../helpers/harness.ts';
-import { createTestAdapter, type TestAdapter } from '../helpers/test-adapter.ts';
-import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
+import type { TestAdapter } from '../helpers/test-adapter.ts';
+import type { FakeOllama } from '../fakes/ollama.ts';
 import { OWNER, owner, ownerDm } from './helpers.ts';
+import { closeScenario, openScenario } from '../helpers/scenario.ts';
 
 const mallory = { accountId: 'mallory-9', displayName: 'Mallory' };
 const malloryDm = { id: 'dm-mallory', kind: 'direct' as const };
@@ -35,15 +36,11 @@ describe.each(drivers)('unknown senders on %s', (driver) => {
   };
 
   beforeEach(async () => {
-    database = await createTestDatabase(driver);
-    ollama = await startFakeOllama();
-    adapter = createTestAdapter();
+    ({ database, ollama, adapter } = await openScenario(driver));
   });
   afterEach(async () => {
-    await hearth?.stop();
+    await closeScenario({ hearth, ollama, database });
     hearth = undefined;
-    await ollama.close();
-    await database.drop();
   });
 
   it('gives a stranger a code; the owner approves it and the stranger becomes a guest', async () => {

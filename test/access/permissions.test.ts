@@ -3,11 +3,12 @@
  * decided by the sender alone — not by the message text, not by the model's tool calls.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { drivers, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { drivers, type TestDatabase } from '../helpers/databases.ts';
 import { startHearth, type Hearth } from '../helpers/harness.ts';
-import { createTestAdapter, type TestAdapter } from '../helpers/test-adapter.ts';
-import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
+import type { TestAdapter } from '../helpers/test-adapter.ts';
+import type { FakeOllama } from '../fakes/ollama.ts';
 import { OWNER, addPerson, bob, bobDm, gus, guestDm, owner, ownerDm, testTools, until, type ToolLog } from './helpers.ts';
+import { closeScenario, openScenario } from '../helpers/scenario.ts';
 
 describe.each(drivers)('tool permissions on %s', (driver) => {
   let database: TestDatabase;
@@ -30,15 +31,11 @@ describe.each(drivers)('tool permissions on %s', (driver) => {
   };
 
   beforeEach(async () => {
-    database = await createTestDatabase(driver);
-    ollama = await startFakeOllama();
-    adapter = createTestAdapter();
+    ({ database, ollama, adapter } = await openScenario(driver));
   });
   afterEach(async () => {
-    await hearth?.stop();
+    await closeScenario({ hearth, ollama, database });
     hearth = undefined;
-    await ollama.close();
-    await database.drop();
   });
 
   it("refuses a guest's injected write tool call: not offered, not run, audited", async () => {

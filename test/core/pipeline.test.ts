@@ -3,12 +3,15 @@
  * notice — one answer per message, silence in groups unless addressed, apologies and retries when
  * the model is down, answers that survive a crash, strangers refused and audited.
  */
+import { connect, createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { drivers, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { drivers, type TestDatabase } from '../helpers/databases.ts';
 import { startHearth, type Hearth } from '../helpers/harness.ts';
 import { createTestAdapter, type TestAdapter } from '../helpers/test-adapter.ts';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
 import { APOLOGY } from '../../src/pipeline/stages/agent.ts';
+import { until } from '../helpers/eventually.ts';
+import { closeScenario, openScenario } from '../helpers/scenario.ts';
 
 const OWNER = 'test:owner-1';
 
@@ -23,15 +26,11 @@ describe.each(drivers)('pipeline on %s', (driver) => {
     (hearth = await startHearth({ adapters: [withAdapter], owner: OWNER, driver, dataDir: database.dataDir, databaseUrl: database.databaseUrl, ollama, config }));
 
   beforeEach(async () => {
-    database = await createTestDatabase(driver);
-    ollama = await startFakeOllama();
-    adapter = createTestAdapter();
+    ({ database, ollama, adapter } = await openScenario(driver));
   });
   afterEach(async () => {
-    await hearth?.stop();
+    await closeScenario({ hearth, ollama, database });
     hearth = undefined;
-    await ollama.close();
-    await database.drop();
   });
 
   it('answers a direct message once, even when the platform delivers it twice', async () => {
@@ -236,12 +235,11 @@ describe.each(drivers)('pipeline on %s', (driver) => {
 });
 
 async function restartFakeOllamaOn(port: number): Promise<FakeOllama> {
-  const { createServer } = await import('node:net');
   // Wait for the port to be free, then start a stand-in there through a tiny TCP proxy.
   const fresh = await startFakeOllama();
   const target = Number(new URL(fresh.url).port);
   const proxy = createServer((socket) => {
-    const upstream = (require_net()).connect(target, '127.0.0.1');
+    const upstream = connect(target, '127.0.0.1');
     socket.pipe(upstream).pipe(socket);
     socket.on('error', () => upstream.destroy());
     upstream.on('error', () => socket.destroy());
@@ -253,10 +251,4 @@ async function restartFakeOllamaOn(port: number): Promise<FakeOllama> {
     await close();
   };
   return fresh;
-}
-
-import * as net from 'node:net';
-import { until } from '../helpers/eventually.ts';
-function require_net() {
-  return net;
 }

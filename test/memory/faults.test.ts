@@ -4,27 +4,22 @@
  * is logged and counted, and the background job embeds them once Ollama answers again.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { drivers, createTestDatabase } from '../helpers/databases.ts';
+import { drivers } from '../helpers/databases.ts';
 import type { Hearth } from '../helpers/harness.ts';
-import { createTestAdapter } from '../helpers/test-adapter.ts';
-import { startFakeOllama } from '../fakes/ollama.ts';
 import { APOLOGY } from '../../src/pipeline/stages/agent.ts';
 import { OLIVE, dm, lastSystemPrompt, memoryRows, say, start, until, type MemoryTestContext } from './setup.ts';
+import { closeScenario, openScenario } from '../helpers/scenario.ts';
 
 describe.each(drivers)('memory faults on %s', (driver) => {
   const t = {} as MemoryTestContext;
   let hearth: Hearth | undefined;
 
   beforeEach(async () => {
-    t.database = await createTestDatabase(driver);
-    t.ollama = await startFakeOllama();
-    t.adapter = createTestAdapter();
+    Object.assign(t, await openScenario(driver));
   });
   afterEach(async () => {
-    await hearth?.stop();
+    await closeScenario({ hearth, ollama: t.ollama, database: t.database });
     hearth = undefined;
-    await t.ollama.close();
-    await t.database.drop();
   });
 
   it('answers without vector recall while embeddings fail, keeps the memory, and embeds it later', async () => {

@@ -4,27 +4,23 @@
  * and when only full-text search can find a memory.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { drivers, createTestDatabase } from '../helpers/databases.ts';
+import { drivers } from '../helpers/databases.ts';
 import type { Hearth } from '../helpers/harness.ts';
-import { createTestAdapter } from '../helpers/test-adapter.ts';
-import { hashedEmbedding, startFakeOllama } from '../fakes/ollama.ts';
+import { hashedEmbedding } from '../fakes/ollama.ts';
 import { nearestMemoryIds } from '../../src/memory/recall.ts';
 import { OLIVE, dm, lastSystemPrompt, memoryRows, ownerId, say, start, turnRequests, type MemoryTestContext } from './setup.ts';
+import { closeScenario, openScenario } from '../helpers/scenario.ts';
 
 describe.each(drivers)('memory recall on %s', (driver) => {
   const t = {} as MemoryTestContext;
   let hearth: Hearth | undefined;
 
   beforeEach(async () => {
-    t.database = await createTestDatabase(driver);
-    t.ollama = await startFakeOllama();
-    t.adapter = createTestAdapter();
+    Object.assign(t, await openScenario(driver));
   });
   afterEach(async () => {
-    await hearth?.stop();
+    await closeScenario({ hearth, ollama: t.ollama, database: t.database });
     hearth = undefined;
-    await t.ollama.close();
-    await t.database.drop();
   });
 
   it('remembers with /remember and recalls it in a later conversation after a restart', async () => {
