@@ -3,7 +3,6 @@
  * (through the library and through `hearth audit verify`), pruning keeps the rest verifiable,
  * and `hearth people` / `hearth audit` work on the database or through a running Hearth.
  */
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -15,22 +14,7 @@ import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
 import { verifyAuditChain, pruneAuditLog } from '../../src/audit/verify.ts';
 import { OWNER, addPerson, bob } from './helpers.ts';
 import { closeScenario, openScenario } from '../helpers/scenario.ts';
-
-function hearthCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/hearth.js', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HEARTH_CONFIG: 'hearth.config.example.yaml', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runHearth } from '../helpers/run-hearth.ts';
 
 describe.each(drivers)('audit chain on %s', (driver) => {
   let database: TestDatabase;
@@ -135,12 +119,12 @@ describe.each(drivers)('audit chain on %s', (driver) => {
     await h.stop();
     hearth = undefined;
 
-    const grant = await hearthCli(['people', 'grant', 'Bob', 'calculate', 'deny'], cliEnv());
+    const grant = await runHearth(['people', 'grant', 'Bob', 'calculate', 'deny'], cliEnv());
     expect(grant.stderr).toBe('');
     expect(grant.stdout).toMatch(/Bob: calculate → deny/);
-    const search = await hearthCli(['audit', 'search', '--kind', 'grant.*', '--json'], cliEnv());
+    const search = await runHearth(['audit', 'search', '--kind', 'grant.*', '--json'], cliEnv());
     expect(JSON.parse(search.stdout).records).toEqual([expect.objectContaining({ kind: 'grant.set', detail: expect.objectContaining({ via: 'cli' }) })]);
-    const intact = await hearthCli(['audit', 'verify'], cliEnv());
+    const intact = await runHearth(['audit', 'verify'], cliEnv());
     expect(intact.stdout).toMatch(/✓ audit chain intact/);
     expect(intact.code).toBe(0);
 
@@ -149,7 +133,7 @@ describe.each(drivers)('audit chain on %s', (driver) => {
     await tamper(h2, sql`update audit_events set detail = jsonb_set(detail, '{decision}', '"allow"') where id = ${victim!.id}`);
     await h2.stop();
     hearth = undefined;
-    const broken = await hearthCli(['audit', 'verify'], cliEnv());
+    const broken = await runHearth(['audit', 'verify'], cliEnv());
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain(`record #${victim!.id} was changed`);
   });
@@ -168,16 +152,16 @@ describe('hearth CLI beside a running Hearth on the embedded database', () => {
     try {
       await addPerson(h, 'Bob', 'member', bob);
       const env = { HEARTH_DATA_DIR: database.dataDir, HEARTH_HTTP_PORT: port };
-      const withoutToken = await hearthCli(['people', 'list'], env);
+      const withoutToken = await runHearth(['people', 'list'], env);
       expect(withoutToken.code).toBe(1);
       expect(withoutToken.stderr).toMatch(/in use by another Hearth process[\s\S]*HEARTH_ADMIN_TOKEN/);
 
-      const list = await hearthCli(['people', 'list'], { ...env, HEARTH_ADMIN_TOKEN: token });
+      const list = await runHearth(['people', 'list'], { ...env, HEARTH_ADMIN_TOKEN: token });
       expect(list.stdout).toMatch(/Bob\s+member/);
-      const role = await hearthCli(['people', 'role', 'Bob', 'guest'], { ...env, HEARTH_ADMIN_TOKEN: token });
+      const role = await runHearth(['people', 'role', 'Bob', 'guest'], { ...env, HEARTH_ADMIN_TOKEN: token });
       expect(role.stdout).toMatch(/role: member → guest/);
       expect(await h.hearth.gateway.people.find('Bob')).toMatchObject({ role: 'guest' });
-      const tail = await hearthCli(['audit', 'tail', '-n', '3'], { ...env, HEARTH_ADMIN_TOKEN: token });
+      const tail = await runHearth(['audit', 'tail', '-n', '3'], { ...env, HEARTH_ADMIN_TOKEN: token });
       expect(tail.stdout).toMatch(/role\.changed/);
       expect(tail.stdout).not.toContain(token);
     } finally {

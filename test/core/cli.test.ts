@@ -2,29 +2,12 @@
  * The commands README gives a newcomer, run as a newcomer would: a real `hearth` process with the
  * Ollama stand-in, a fresh data folder and no config file.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
-
-function hearth(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/hearth.js', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
+import { runHearth } from '../helpers/run-hearth.ts';
 
 describe('the hearth command', () => {
   let ollama: FakeOllama;
@@ -37,7 +20,7 @@ describe('the hearth command', () => {
 
   it('`hearth chat` answers piped lines, one reply per line, and remembers the conversation', async () => {
     ollama.reply('Nice to meet you, Olive.', 'You told me your name is Olive.');
-    const result = await hearth(['chat'], env, 'my name is Olive\nwhat is my name?\n');
+    const result = await runHearth(['chat'], env, { input: 'my name is Olive\nwhat is my name?\n' });
     expect(result.stdout).toBe('Nice to meet you, Olive.\nYou told me your name is Olive.\n');
     expect(result.code).toBe(0);
     const last = ollama.chatRequests.at(-1)!.messages.map((m) => m.content);
@@ -45,7 +28,7 @@ describe('the hearth command', () => {
   });
 
   it('`hearth doctor` reports each problem with its fix and exits non-zero', async () => {
-    const result = await hearth(['doctor'], { ...env, OLLAMA_MODEL: 'mistral:7b' });
+    const result = await runHearth(['doctor'], { ...env, OLLAMA_MODEL: 'mistral:7b' });
     expect(result.stdout).toMatch(/✓ database: pglite/);
     expect(result.stdout).toMatch(/✓ Ollama: http:\/\/127\.0\.0\.1/);
     expect(result.stdout).toMatch(/✗ chat model: mistral:7b is not pulled.*\n\s+fix: run `ollama pull mistral:7b`/);
@@ -53,20 +36,20 @@ describe('the hearth command', () => {
   });
 
   it('`hearth doctor` passes on a healthy setup', async () => {
-    const result = await hearth(['doctor'], env);
+    const result = await runHearth(['doctor'], env);
     expect(result.stdout).toMatch(/Everything looks good/);
     expect(result.code).toBe(0);
   });
 
   it('a malformed setting stops start with the key and the fix, not a stack trace', async () => {
-    const result = await hearth(['start'], { ...env, HEARTH_HTTP_PORT: 'eighty' });
+    const result = await runHearth(['start'], { ...env, HEARTH_HTTP_PORT: 'eighty' });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/HEARTH_HTTP_PORT .*"eighty".*Fix: set it to a TCP port number/);
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
   it('`hearth migrate` says where the schema stands', async () => {
-    const result = await hearth(['migrate'], env);
+    const result = await runHearth(['migrate'], env);
     expect(result.stdout).toMatch(/pglite at .*: (already up to date|applied \d+ migration\(s\)); schema at (\d+)\/\2\./);
     expect(result.code).toBe(0);
   });

@@ -2,13 +2,13 @@
  * Shared pieces of the memory tests: a household of people with platform accounts, the prompts
  * the Ollama stand-in received, and a start/restart helper on a test database of either driver.
  */
-import { spawn } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import type { Hearth } from '../helpers/harness.ts';
 import { startHearth } from '../helpers/harness.ts';
 import type { TestDatabase } from '../helpers/databases.ts';
 import type { TestAdapter } from '../helpers/test-adapter.ts';
 import type { ChatBody, FakeOllama } from '../fakes/ollama.ts';
+import { runHearth } from '../helpers/run-hearth.ts';
 
 export const OWNER = 'test:owner-1';
 export const OLIVE = { accountId: 'owner-1', displayName: 'Olive' };
@@ -80,31 +80,14 @@ export async function say(h: Hearth, adapter: TestAdapter, message: Parameters<T
 }
 
 /** Runs the real `hearth` command against this test database (Hearth itself must be stopped for PGlite). */
-export function hearthCli(t: MemoryTestContext, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/cli.ts', ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HEARTH_CONFIG: '/dev/null',
-        HEARTH_ENV_FILE: '/nonexistent/.env',
-        HEARTH_DATA_DIR: t.database.dataDir,
-        ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}),
-        OLLAMA_HOST: t.ollama.url,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`hearth ${args.join(' ')} did not finish in 60 s:\n${stderr}`));
-    }, 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
+export async function hearthCli(t: MemoryTestContext, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const run = await runHearth(args, {
+    HEARTH_CONFIG: '/dev/null',
+    HEARTH_ENV_FILE: '/nonexistent/.env',
+    HEARTH_DATA_DIR: t.database.dataDir,
+    ...(t.database.databaseUrl ? { DATABASE_URL: t.database.databaseUrl } : {}),
+    OLLAMA_HOST: t.ollama.url,
+    ...env,
   });
+  return { ...run, code: run.code ?? -1 };
 }
