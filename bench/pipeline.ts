@@ -1,35 +1,58 @@
 /**
  * Pipeline overhead with an instant model: how much time Hearth itself adds between a message
  * arriving and the model being asked, and between the model answering and the reply being sent
- * (one message at a time, so queueing does not hide in the figures); then throughput with a
- * burst of messages across ten conversations.
+ * (one message at a time, so queueing does not hide in the figures); then the time a burst of
+ * messages from twenty people, each in their own chat, takes to be answered.
  */
 import { PassThrough } from 'node:stream';
+import { NoopLogger } from 'drizzle-orm/logger';
 import type { ChatModel } from '../src/agent/model.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { createHearth } from '../src/hearth.ts';
 import { createLogger } from '../src/log.ts';
 import { createTestAdapter } from '../test/helpers/test-adapter.ts';
 import { percentile } from './stats.ts';
-import { startFakeOllama } from '../test/fakes/ollama.ts';
+import { personText, startFakeOllama } from '../test/fakes/ollama.ts';
 
 export interface PipelineFigures {
   driver: string;
+  /** The burst: this many messages from `people` people, sent at once. */
   messages: number;
+  people: number;
+  burstSeconds: number;
   messagesPerSecond: number;
   inboundToModelMs: { p50: number; p99: number };
   modelToSendMs: { p50: number; p99: number };
   promptChars: { system: number; tools: number; total: number };
+  /** Median database statements per one-at-a-time turn, before the model is asked and after it answered. */
+  statementsPerTurn: { beforeModel: number; afterModel: number };
+  /** One turn's statements in order, with milliseconds since the message arrived (bench --statements). */
+  sampleTurn: string[];
 }
 
-export async function benchPipeline(options: { driver: 'pglite' | 'postgres'; databaseUrl?: string; dataDir: string; messages: number }): Promise<PipelineFigures> {
+/**
+ * Every statement drizzle sends, with when it was sent: drizzle hands each query to its logger,
+ * whose default does nothing, so that default is replaced for the benchmark's lifetime.
+ */
+function recordStatements(): { statements: Array<{ at: number; sql: string }>; stop(): void } {
+  const statements: Array<{ at: number; sql: string }> = [];
+  const original = NoopLogger.prototype.logQuery;
+  const logger = NoopLogger.prototype as { logQuery(query: string): void };
+  logger.logQuery = (query) => void statements.push({ at: performance.now(), sql: query.replace(/\s+/g, ' ').trim() });
+  return { statements, stop: () => void (logger.logQuery = original) };
+}
+
+export async function benchPipeline(options: { driver: 'pglite' | 'postgres'; databaseUrl?: string; dataDir: string; messages: number; people?: number }): Promise<PipelineFigures> {
+  const people = options.people ?? 20;
+  const senders = Array.from({ length: people }, (_, i) => ({ accountId: `person-${i}`, displayName: `Person ${i}` }));
   const marks = new Map<string, { received?: number; modelCalled?: number; modelReturned?: number; sent?: number }>();
   const mark = (text: string) => marks.get(text) ?? marks.set(text, {}).get(text)!;
   let prompt = { system: 0, tools: 0 };
   const instant: ChatModel = {
     name: 'instant',
     async chat(request) {
-      const text = String(request.messages.at(-1)?.content ?? '');
+      // The newest message carries Hearth's per-turn note before the person's words.
+      const text = personText(String(request.messages.at(-1)?.content ?? ''));
       mark(text).modelCalled = performance.now();
       prompt = { system: String(request.messages[0]?.content ?? '').length, tools: JSON.stringify(request.tools).length };
       mark(text).modelReturned = performance.now();
@@ -52,7 +75,7 @@ export async function benchPipeline(options: { driver: 'pglite' | 'postgres'; da
     file: false,
     env: {},
     overrides: {
-      owner: 'bench:owner-1',
+      owner: 'bench:owner',
       dataDir: options.dataDir,
       databaseUrl: options.databaseUrl,
       ollama: { host: ollama.url },
@@ -60,36 +83,47 @@ export async function benchPipeline(options: { driver: 'pglite' | 'postgres'; da
       limits: { messagesPerMinute: 1_000_000, tokensPerDay: 0 },
     },
   });
-  const hearth = await createHearth({ config, log: createLogger({ level: 'silent', stream: new PassThrough() }), adapters: [adapter], model: instant, pollIntervalMs: 50 });
+  const hearth = await createHearth({ config, log: createLogger({ level: 'silent', stream: new PassThrough() }), adapters: [adapter], model: instant });
+  // Twenty people of their own (owner accounts would all be the one owner).
+  for (const sender of senders) await hearth.gateway.people.create({ displayName: sender.displayName, role: 'member', account: { platform: 'bench', ...sender } });
   await hearth.start();
-  const sender = { accountId: 'owner-1', displayName: 'Bench' };
-
-  // Latency: one message at a time.
+  const recorder = recordStatements();
+  // Latency: one message at a time, from ten people each in their own chat.
   const latencyTexts: string[] = [];
-  for (let i = 0; i < Math.min(200, options.messages); i++) {
+  for (let i = 0; i < 200; i++) {
     const text = `latency-${i}`;
     latencyTexts.push(text);
     const sent = new Promise<void>((resolve) => (onSent = resolve));
     mark(text).received = performance.now();
-    await adapter.inject({ text, conversation: { id: `room-${i % 10}`, kind: 'direct' }, sender });
+    await adapter.inject({ text, conversation: { id: `room-${i % 10}`, kind: 'direct' }, sender: senders[i % 10]! });
     await sent;
   }
 
-  // Throughput: a burst across ten conversations.
+  // A burst from twenty people, each in a conversation of their own.
   const started = performance.now();
-  for (let i = 0; i < options.messages; i++) await adapter.inject({ text: `burst-${i}`, conversation: { id: `room-${i % 10}`, kind: 'direct' }, sender });
+  for (let i = 0; i < options.messages; i++) await adapter.inject({ text: `burst-${i}`, conversation: { id: `room-${i % people}`, kind: 'direct' }, sender: senders[i % people]! });
   await hearth.gateway.idle(300_000);
   const elapsed = performance.now() - started;
+  recorder.stop();
   await hearth.stop();
   await ollama.close();
 
   const latency = latencyTexts.map((t) => marks.get(t)!);
+  const within = (from: number, to: number) => recorder.statements.filter((s) => s.at >= from && s.at <= to);
+  const sample = latency[Math.floor(latency.length / 2)]!;
   return {
     driver: options.driver,
     messages: options.messages,
+    people,
+    burstSeconds: Math.round(elapsed / 100) / 10,
     messagesPerSecond: Math.round((options.messages / elapsed) * 1000),
     inboundToModelMs: { p50: percentile(latency.map((m) => m.modelCalled! - m.received!), 50), p99: percentile(latency.map((m) => m.modelCalled! - m.received!), 99) },
     modelToSendMs: { p50: percentile(latency.map((m) => m.sent! - m.modelReturned!), 50), p99: percentile(latency.map((m) => m.sent! - m.modelReturned!), 99) },
     promptChars: { system: prompt.system, tools: prompt.tools, total: prompt.system + prompt.tools + 'hi'.length },
+    statementsPerTurn: {
+      beforeModel: percentile(latency.map((m) => within(m.received!, m.modelCalled!).length), 50),
+      afterModel: percentile(latency.map((m) => within(m.modelReturned!, m.sent!).length), 50),
+    },
+    sampleTurn: within(sample.received!, sample.sent! + 50).map((s) => `${(s.at - sample.received!).toFixed(1).padStart(6)} ms  ${s.sql.slice(0, 160)}`),
   };
 }

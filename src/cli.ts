@@ -12,6 +12,13 @@ import { reportFatal } from './cli/boot.ts';
 import { registerMemoryCommands } from './cli/memory.ts';
 import { registerPeopleCommands } from './cli/people.ts';
 import { registerAuditCommands } from './cli/audit.ts';
+import { registerOwnerCommands } from './cli/owner.ts';
+import { registerSetupCommand } from './cli/setup/command.ts';
+import { registerBackupCommands } from './cli/backup.ts';
+import { registerConfigCommands } from './cli/config.ts';
+import { registerToolsCommand } from './cli/tools.ts';
+import { registerConnectCommands } from './cli/connect.ts';
+import { registerAdminCommands } from './cli/admin.ts';
 
 const program = new Command()
   .name('hearth')
@@ -21,6 +28,7 @@ const program = new Command()
 
 const configFile = () => program.opts<{ config?: string }>().config;
 
+registerSetupCommand(program);
 program.command('start').description('run the gateway: connect the configured platforms and answer').action(() => runStart(configFile()));
 program.command('chat').description('talk to Hearth in this terminal, as the owner (pipe lines in to script it)').action(() => runChat(configFile()));
 program.command('migrate').description('apply database migrations and show the schema version').action(() => runMigrate(configFile()));
@@ -31,5 +39,11 @@ program.command('doctor').description('check configuration, database, Ollama and
 registerMemoryCommands(program);
 registerPeopleCommands(program);
 registerAuditCommands(program);
+registerOwnerCommands(program);
+registerBackupCommands(program);
+registerConfigCommands(program);
+registerToolsCommand(program);
+registerConnectCommands(program);
+registerAdminCommands(program);
 
 program.parseAsync().catch(reportFatal);

@@ -2,6 +2,7 @@
  * Which chat platforms to connect, from configuration. A platform without credentials is not
  * started, and the log says so, so a newcomer can see why Telegram is silent.
  */
+import { join } from 'node:path';
 import type { Adapter } from './core/index.ts';
 import type { Config } from './config/types.ts';
 import type { Logger } from './log.ts';
@@ -32,7 +33,17 @@ export async function configuredAdapters(config: Config, log?: Logger): Promise<
 
   if (matrix?.homeserverUrl && matrix.userId && matrix.accessToken) {
     const { createMatrixAdapter } = await import('../adapters/matrix/index.ts');
-    adapters.push(createMatrixAdapter({ homeserverUrl: matrix.homeserverUrl, userId: matrix.userId, accessToken: matrix.accessToken }));
+    adapters.push(
+      createMatrixAdapter({
+        homeserverUrl: matrix.homeserverUrl,
+        userId: matrix.userId,
+        accessToken: matrix.accessToken,
+        encryption: matrix.encryption,
+        verifiedDevicesOnly: matrix.verifiedDevicesOnly,
+        ...(matrix.recoveryKey ? { recoveryKey: matrix.recoveryKey } : {}),
+        cryptoDir: join(config.dataDir, 'matrix'),
+      }),
+    );
   } else log?.info('Matrix: not configured (set MATRIX_HOMESERVER_URL, MATRIX_USER_ID and MATRIX_ACCESS_TOKEN to connect)');
 
   return adapters;

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface, type Interface } from 'node:readline';
-import type { Adapter, AdapterContext, ConversationRef, OutboundMessage, SentMessage } from '../../src/core/index.ts';
-import { normalizeConsoleLine, CONSOLE_PLATFORM } from './normalize.ts';
+import { handOver, PlatformRejectedError, type Adapter, type AdapterContext, type ConversationRef, type OutboundMessage, type SentMessage } from '../../src/core/index.ts';
+import { normalizeConsoleLine, CONSOLE_ACCOUNT, CONSOLE_CONVERSATION, CONSOLE_PLATFORM } from './normalize.ts';
 import { renderForTerminal } from './render.ts';
 
 export interface ConsoleAdapterOptions {
@@ -49,11 +49,17 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
         lineNumber++;
         awaiting++;
         // Replies come back through send(); the line counts as answered when one arrives.
-        context.receive(normalizeConsoleLine(line, `${session}:${lineNumber}`)).catch((error: unknown) => {
+        const eventId = `${session}:${lineNumber}`;
+        const unanswered = (text: string) => {
           awaiting--;
-          options.output.write(`Could not hand that message to Hearth: ${(error as Error).message}\n`);
+          options.output.write(text);
           maybeDrained();
-        });
+        };
+        handOver(context, { eventId, payload: line }, () => normalizeConsoleLine(line, eventId))
+          .then((outcome) => {
+            if (outcome === 'set-aside') unanswered('Hearth could not take that message in; it was set aside (see `hearth doctor`).\n');
+          })
+          .catch((error: unknown) => unanswered(`Could not hand that message to Hearth: ${(error as Error).message}\n`));
       });
       readline.on('close', () => {
         inputEnded = true;
@@ -71,10 +77,17 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
       transcript.push({ messageId, text: message.text });
       const text = renderForTerminal(message.text);
       options.output.write(options.interactive ? `\n${options.agentName ?? 'hearth'} › ${text}\n\n` : `${text}\n`);
-      awaiting = Math.max(0, awaiting - 1);
+      // A "still thinking" word is not the answer: the line is still waiting for one.
+      if (!message.interim) awaiting = Math.max(0, awaiting - 1);
       prompt();
       maybeDrained();
       return { messageId };
+    },
+
+    /** The terminal is the only conversation, and the owner the only account. */
+    async openDirect(accountId: string) {
+      if (accountId !== CONSOLE_ACCOUNT) throw new PlatformRejectedError(CONSOLE_PLATFORM, `the console reaches only the owner, not "${accountId}"`);
+      return CONSOLE_CONVERSATION;
     },
 
     health() {

@@ -14,10 +14,10 @@ import {
   type ConversationRef,
   type DoctorCheck,
   type HealthReport,
-  type InboundMessage,
   type OutboundMessage,
   type Sender,
   type SentMessage,
+  handOver,
 } from '../../src/core/index.ts';
 import { createClient } from './client.ts';
 import { discordDoctor } from './doctor.ts';
@@ -104,33 +104,22 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): Adapter {
   function onMessage(message: Message): void {
     const c = client;
     if (!c?.user || !context) return;
-    let normalized: InboundMessage | null;
-    try {
-      normalized = normalizeMessage(message, c.user.id);
-    } catch (error) {
-      context.log.error({ err: error, messageId: message.id }, 'could not read a Discord message');
-      return;
-    }
-    if (!normalized) return;
-    const ready = normalized;
+    const botId = c.user.id;
     // One at a time, so the journal sees a channel's messages in the order Discord sent them.
-    inbound = inbound.then(() => deliver(ready));
+    inbound = inbound.then(() => deliver(message, botId));
   }
 
-  /** Discord does not redeliver, so a failed journal write is retried a few times before giving up. */
-  async function deliver(message: InboundMessage): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcome = await context!.receive(message);
-        if (outcome === 'duplicate') context!.log.debug({ eventId: message.eventId }, 'Discord message already journaled (replayed on resume)');
-        return;
-      } catch (error) {
-        if (attempt >= 5 || stopped) {
-          context!.log.error({ err: error, eventId: message.eventId }, 'could not journal a Discord message; it is lost');
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-      }
+  /**
+   * Discord does not redeliver: an event that cannot be read or journaled after a few attempts
+   * is set aside (recorded) rather than retried forever; only a database that is down loses it.
+   */
+  async function deliver(message: Message, botId: string): Promise<void> {
+    const ctx = context!;
+    try {
+      const outcome = await handOver(ctx, { eventId: String(message.id), payload: rawOf(message) }, () => normalizeMessage(message, botId) ?? undefined, { attempts: stopped ? 1 : 5 });
+      if (outcome === 'duplicate') ctx.log.debug({ eventId: message.id }, 'Discord message already journaled (replayed on resume)');
+    } catch (error) {
+      ctx.log.error({ err: error, eventId: message.id }, 'could not journal a Discord message, nor set it aside; it is lost');
     }
   }
 
@@ -159,6 +148,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): Adapter {
 
   return {
     platform: PLATFORM,
+    // One gateway session per bot token and shard: only one Hearth process may run it.
+    exclusive: true,
     capabilities: discordCapabilities,
 
     async start(ctx) {
@@ -238,6 +229,27 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): Adapter {
       }
     },
 
+    /** Creates (or gets back) the DM channel with that user: POST /users/@me/channels. */
+    async openDirect(accountId: string): Promise<ConversationRef> {
+      const c = connected();
+      try {
+        const channel = await c.users.createDM(accountId);
+        return { id: channel.id, kind: 'direct' };
+      } catch (error) {
+        throw toCoreError(error, `opening a direct message with ${accountId}`);
+      }
+    },
+
+    async deleteMessage(conversation: ConversationRef, messageId: string): Promise<void> {
+      const channel = await channelOf(conversation);
+      try {
+        // Works in servers with Manage Messages; in a DM Discord refuses (50003), and the caller warns.
+        await channel.messages.delete(messageId);
+      } catch (error) {
+        throw toCoreError(error, 'deleting a message');
+      }
+    },
+
     async sendTyping(conversation: ConversationRef): Promise<void> {
       const channel = await channelOf(conversation);
       try {
@@ -268,4 +280,13 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): Adapter {
       return checks;
     },
   };
+}
+
+/** What a set-aside record keeps of a Discord message: where it came from and what it said. */
+function rawOf(message: Message): unknown {
+  try {
+    return { id: message.id, channelId: message.channelId, author: message.author?.id, content: message.content };
+  } catch {
+    return { id: message.id };
+  }
 }

@@ -1,21 +1,17 @@
 /**
- * End-to-end encrypted rooms. Hearth cannot decrypt yet, so instead of ignoring people silently it
- * warns in its log (once per room and process), reports the rooms in health and `hearth doctor`,
- * and tells the people in the room once (remembered across restarts) in a plain notice.
- *
- * Switching on decryption later: create the client with a crypto store and call
- * `client.initRustCrypto()` before the first sync, pass to-device events and device lists from
- * each sync response to the crypto backend, and decrypt `m.room.encrypted` events (as
- * MatrixEvents) before normalizing them. The SDK's sendEvent then encrypts replies, once the
- * adapter keeps Room objects for encrypted rooms. The `encryption` option is reserved for that.
+ * End-to-end encrypted rooms while the owner has switched encryption off (MATRIX_ENCRYPTION=false;
+ * with it on, crypto.ts reads them). Instead of ignoring people silently Hearth warns in its log
+ * (once per room and process), reports the rooms in health and `hearth doctor`, and tells the
+ * people in the room once (remembered across restarts) in a fixed notice: the one plaintext event
+ * Hearth sends into an encrypted room, and it carries nothing from anyone's conversation.
  */
 import type { AdapterState, Logger } from '../../src/core/index.ts';
 
 const NOTIFIED_KEY = 'encryptedRoomsNotified';
 
 export const ENCRYPTED_NOTICE =
-  "I can't read end-to-end encrypted messages yet, so I can't answer in this room. " +
-  'Please talk to me in a room without encryption (or ask the person who runs Hearth).';
+  "I can't read end-to-end encrypted messages here: encryption is switched off for me, so I can't answer in this room. " +
+  'Please talk to me in a room without encryption (or ask the person who runs Hearth to turn it on).';
 
 export interface EncryptedRoomsDeps {
   log: Logger;
@@ -46,8 +42,8 @@ export class EncryptedRooms {
       this.known.set(roomId, options.title);
       this.deps.log.warn(
         { roomId, room: options.title },
-        'matrix: this room is end-to-end encrypted and Hearth cannot decrypt messages yet; it will not answer there. ' +
-          'Use a room without encryption for Hearth (encryption cannot be switched off in an existing room).',
+        'matrix: this room is end-to-end encrypted and encryption is off (MATRIX_ENCRYPTION=false); Hearth will not answer there. ' +
+          'Turn encryption on, or use a room without encryption for Hearth.',
       );
     }
     if (!options.tellPeople || this.notified.has(roomId)) return;

@@ -4,7 +4,7 @@
  * knows. matrix-js-sdk does the HTTP (auth, errors, endpoints); the adapter drives /sync itself so
  * it can acknowledge the sync token only after the pipeline journaled each event (see sync.ts).
  */
-import { EventType, MatrixClient } from 'matrix-js-sdk';
+import { EventType, type MatrixClient } from 'matrix-js-sdk';
 import {
   PlatformConfigError,
   PlatformRejectedError,
@@ -17,9 +17,16 @@ import {
   type OutboundMessage,
   type SentMessage,
 } from '../../src/core/index.ts';
+import { checkIdentity, configProblem, createClient, cryptoDirOf, fencedFetch } from './client.ts';
 import { PLATFORM, toPlatformError } from './errors.ts';
-import { checkEncryptedRooms } from './doctor.ts';
+import { EncryptionUnavailableError, type MatrixCrypto } from './crypto.ts';
+import { SecretKeyHolder, setUpTrust } from './crypto-setup.ts';
+import { openDirect } from './direct.ts';
+import { checkCrypto, checkEncryptedRooms } from './doctor.ts';
 import { ENCRYPTED_NOTICE, EncryptedRooms } from './encryption.ts';
+import { startEncryption } from './encryption-start.ts';
+import type { UndecryptableEvents } from './undecryptable.ts';
+import type { RawEvent } from './wire.ts';
 import { Outgoing } from './outgoing.ts';
 import { RoomDirectory } from './rooms.ts';
 import { routeGlobalSdkLogging, sdkLogger } from './sdk-log.ts';
@@ -33,10 +40,21 @@ export interface MatrixAdapterOptions {
   /** The bot's access token (MATRIX_ACCESS_TOKEN). Never logged. */
   accessToken: string;
   /**
-   * End-to-end encryption through the SDK's Rust crypto (initRustCrypto). Not supported yet:
-   * `true` fails at start with a clear message. See encryption.ts for how it will slot in.
+   * End-to-end encryption through the SDK's Rust crypto (MATRIX_ENCRYPTION, default on). Off:
+   * Hearth tells people in encrypted rooms that it cannot read them (encryption.ts).
    */
   encryption?: boolean;
+  /** Folder of the crypto store, recovery key file and status (default `<HEARTH_DATA_DIR>/matrix`). */
+  cryptoDir?: string;
+  /**
+   * The recovery key of an earlier device (MATRIX_RECOVERY_KEY): a new device then takes over
+   * Hearth's cross-signing identity and restores room keys from the server-side backup.
+   */
+  recoveryKey?: string;
+  /** Share room keys only with (and read only from) devices their owner verified (MATRIX_VERIFIED_DEVICES_ONLY). */
+  verifiedDevicesOnly?: boolean;
+  /** How long an undecryptable message waits for its key before the person is told. Default 60 s. */
+  undecryptableTimeoutMs?: number;
   /** Long-poll timeout of /sync. Default 30 s. */
   syncTimeoutMs?: number;
   /** First wait after a failed sync or send; doubles per failure. Default 1 s. */
@@ -64,85 +82,46 @@ export const MATRIX_CAPABILITIES: AdapterCapabilities = {
   minEditIntervalMs: 1_500, // Synapse's default message rate limit is ~0.2/s sustained, burst 10
 };
 
-function configProblem(options: MatrixAdapterOptions): PlatformConfigError | undefined {
-  if (!options.homeserverUrl || !/^https?:\/\//.test(options.homeserverUrl)) {
-    return new PlatformConfigError(PLATFORM, 'MATRIX_HOMESERVER_URL is missing or not an http(s) URL', 'set MATRIX_HOMESERVER_URL to your homeserver\'s client URL, e.g. https://matrix.example.org');
-  }
-  if (!options.userId || !/^@[^:\s]+:\S+$/.test(options.userId)) {
-    return new PlatformConfigError(PLATFORM, 'MATRIX_USER_ID is missing or not a Matrix user id', 'set MATRIX_USER_ID to the bot account\'s full id, e.g. @hearth:example.org');
-  }
-  if (!options.accessToken) {
-    return new PlatformConfigError(PLATFORM, 'MATRIX_ACCESS_TOKEN is missing', 'log in as the bot account and put its access token in MATRIX_ACCESS_TOKEN (see the Matrix section of the README)');
-  }
-  return undefined;
-}
-
-function createClient(options: MatrixAdapterOptions, context?: Pick<AdapterContext, 'log'>): MatrixClient {
-  return new MatrixClient({
-    baseUrl: options.homeserverUrl,
-    userId: options.userId,
-    accessToken: options.accessToken,
-    localTimeoutMs: options.requestTimeoutMs ?? 30_000,
-    ...(context ? { logger: sdkLogger(context.log) } : {}),
-  });
-}
-
-/** whoami: the token is valid and belongs to the configured account. */
-async function checkIdentity(client: MatrixClient, options: MatrixAdapterOptions): Promise<void> {
-  let userId: string;
-  try {
-    userId = (await client.whoami()).user_id;
-  } catch (raw) {
-    const error = toPlatformError(raw, 'whoami');
-    if (error instanceof PlatformRejectedError) {
-      throw new PlatformConfigError(
-        PLATFORM,
-        `the homeserver refused to say who the token belongs to (${error.description})`,
-        'check that MATRIX_HOMESERVER_URL is the client API URL (https://matrix.example.org, not a web client) and that the bot account is active',
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  if (userId !== options.userId) {
-    throw new PlatformConfigError(
-      PLATFORM,
-      `MATRIX_ACCESS_TOKEN belongs to ${userId}, not to MATRIX_USER_ID ${options.userId}`,
-      'use an access token of the bot account, or set MATRIX_USER_ID to the account the token belongs to',
-    );
-  }
-}
-
 export function createMatrixAdapter(options: MatrixAdapterOptions): Adapter {
   let client: MatrixClient | undefined;
   let outgoing: Outgoing | undefined;
   let loop: SyncLoop | undefined;
+  let rooms: RoomDirectory | undefined;
   let encrypted: EncryptedRooms | undefined;
+  let crypto: MatrixCrypto | undefined;
+  let undecryptable: UndecryptableEvents | undefined;
   let globalName: string | undefined;
+  /** The one-time cross-signing and backup setup, running beside the sync loop. */
+  let trust: Promise<void> | undefined;
+  let stopping = false;
+  const wantCrypto = options.encryption ?? true;
+  const cryptoDir = cryptoDirOf(options);
 
   const ready = () => {
-    if (!outgoing) throw new PlatformRejectedError(PLATFORM, 'the Matrix adapter is not started');
-    return outgoing;
+    if (!outgoing || !client || !rooms) throw new PlatformRejectedError(PLATFORM, 'the Matrix adapter is not started');
+    return { outgoing, client, rooms };
   };
 
   return {
     platform: PLATFORM,
+    // One sync loop and one device (with its own crypto store): only one Hearth process may run it.
+    exclusive: true,
     capabilities: MATRIX_CAPABILITIES,
 
     async start(context: AdapterContext): Promise<void> {
       const problem = configProblem(options);
       if (problem) throw problem;
-      if (options.encryption) {
-        throw new PlatformConfigError(
-          PLATFORM,
-          'end-to-end encryption (MATRIX_ENCRYPTION) is not supported yet',
-          'turn the encryption option off; Hearth will tell people in encrypted rooms that it cannot read them',
-        );
-      }
       const log = context.log.child({ platform: PLATFORM });
       routeGlobalSdkLogging(log);
-      client = createClient(options, { log });
-      const rooms = new RoomDirectory(client);
+      const secrets = new SecretKeyHolder(options.recoveryKey);
+      client = createClient(options, {
+        logger: sdkLogger(log),
+        fetchFn: fencedFetch(() => crypto?.store.flush()),
+        cryptoCallbacks: secrets.callbacks,
+      });
+      const c = client;
+      const directory = new RoomDirectory(client);
+      rooms = directory;
       const abort = new AbortController();
       outgoing = new Outgoing({
         client,
@@ -151,6 +130,25 @@ export function createMatrixAdapter(options: MatrixAdapterOptions): Adapter {
         maxRetryWaitMs: options.maxRetryWaitMs ?? 60_000,
         backoffInitialMs: options.backoffInitialMs ?? 1_000,
         signal: abort.signal,
+        async wire(roomId, type, content, txnId) {
+          await directory.ensure(roomId);
+          if (!directory.isEncrypted(roomId)) return { type, content };
+          if (crypto) {
+            try {
+              // Sharing only with cross-signed devices needs Hearth's own cross-signing first.
+              if (options.verifiedDevicesOnly) await trust;
+              return await crypto.encrypt(roomId, type, content, txnId);
+            } catch (error) {
+              log.error({ roomId, err: (error as Error).message }, 'matrix: not sending: the message could not be encrypted for this end-to-end encrypted room');
+              throw error;
+            }
+          }
+          // Encryption switched off by the owner: only the fixed "I cannot read this room" notice
+          // (nothing from anyone's conversation) may go into an encrypted room.
+          if (content.msgtype === 'm.notice' && content.body === ENCRYPTED_NOTICE) return { type, content };
+          log.error({ roomId }, 'matrix: not sending into an end-to-end encrypted room while MATRIX_ENCRYPTION is off');
+          throw new EncryptionUnavailableError(roomId, 'encryption is switched off (MATRIX_ENCRYPTION=false)');
+        },
       });
       const out = outgoing;
       encrypted = new EncryptedRooms({
@@ -167,12 +165,31 @@ export function createMatrixAdapter(options: MatrixAdapterOptions): Adapter {
         },
       });
       await encrypted.load();
-      const c = client;
+
+      let saveStatus = async () => {};
+      const encryptionDeps = {
+        client: c,
+        context,
+        log,
+        directory,
+        outgoing: out,
+        dir: cryptoDir,
+        userId: options.userId,
+        verifiedDevicesOnly: options.verifiedDevicesOnly ?? false,
+        undecryptableTimeoutMs: options.undecryptableTimeoutMs ?? 60_000,
+        deliver: async (roomId: string, event: RawEvent) => loop?.deliverDecrypted(roomId, event),
+        stopping: () => stopping,
+      };
+
       const connect = async () => {
-        await checkIdentity(c, options);
+        const deviceId = await checkIdentity(c, options);
+        if (wantCrypto && !crypto) {
+          const started = await startEncryption(encryptionDeps, deviceId);
+          ({ crypto, undecryptable, saveStatus } = started);
+        }
         globalName = (await c.getProfileInfo(options.userId).catch(() => ({ displayname: undefined }))).displayname;
         try {
-          rooms.setDirect(await c.getAccountDataFromServer(EventType.Direct));
+          directory.setDirect(await c.getAccountDataFromServer(EventType.Direct));
         } catch (raw) {
           const error = toPlatformError(raw, 'read m.direct');
           if (!(error instanceof PlatformRejectedError)) throw error;
@@ -184,46 +201,78 @@ export function createMatrixAdapter(options: MatrixAdapterOptions): Adapter {
         context,
         log,
         ownUserId: options.userId,
-        rooms,
+        rooms: directory,
         encrypted,
+        get crypto() {
+          return crypto;
+        },
+        get undecryptable() {
+          return undecryptable;
+        },
         outgoing,
         botNames(roomId) {
-          const names = [rooms.displayName(roomId, options.userId), globalName, options.userId.slice(1).split(':')[0]];
+          const names = [directory.displayName(roomId, options.userId), globalName, options.userId.slice(1).split(':')[0]];
           return [...new Set(names.filter((n): n is string => !!n))];
         },
         timeoutMs: options.syncTimeoutMs ?? 30_000,
         backoffInitialMs: options.backoffInitialMs ?? 1_000,
         backoffMaxMs: options.backoffMaxMs ?? 60_000,
+        afterSync: async () => {
+          if (!crypto || trust) return;
+          // After the first sync, once the device keys are uploaded; runs beside the sync loop.
+          trust = setUpTrust(crypto, secrets, cryptoDir, log).then(() => saveStatus());
+        },
       });
       loop.signal.addEventListener('abort', () => abort.abort(), { once: true });
       await loop.start(connect);
     },
 
     async stop(): Promise<void> {
+      undecryptable?.stop();
       await loop?.stop();
+      await trust; // never close the crypto machine in the middle of its setup
+      stopping = true;
       client?.http.abort();
+      await crypto?.stop();
       client?.stopClient();
+      crypto = undefined;
+      undecryptable = undefined;
+      trust = undefined;
+      stopping = false;
     },
 
     send(message: OutboundMessage): Promise<SentMessage> {
-      return ready().send(message);
+      return ready().outgoing.send(message);
     },
 
     edit(conversation: ConversationRef, messageId: string, text: string): Promise<void> {
-      return ready().edit(conversation, messageId, text);
+      return ready().outgoing.edit(conversation, messageId, text);
     },
 
     sendTyping(conversation: ConversationRef): Promise<void> {
-      return ready().typing(conversation);
+      return ready().outgoing.typing(conversation);
+    },
+
+    deleteMessage(conversation: ConversationRef, messageId: string): Promise<void> {
+      return ready().outgoing.redact(conversation, messageId);
+    },
+
+    /** A DM with someone Hearth knows: their existing one, or a new (encrypted) room. */
+    openDirect(accountId: string): Promise<ConversationRef> {
+      const { client: c, rooms: directory } = ready();
+      return openDirect({ client: c, rooms: directory, ownUserId: options.userId, encrypted: crypto !== undefined }, accountId);
     },
 
     health(): HealthReport {
       if (!loop) return { ok: false, detail: 'not started' };
       const status = loop.status;
-      const rooms = encrypted?.list() ?? [];
-      const note = rooms.length
-        ? `; cannot read ${rooms.length} end-to-end encrypted room(s): ${rooms.map((r) => r.title ?? r.roomId).join(', ')}`
+      const unreadable = encrypted?.list() ?? [];
+      let note = unreadable.length
+        ? `; cannot read ${unreadable.length} end-to-end encrypted room(s): ${unreadable.map((r) => r.title ?? r.roomId).join(', ')}`
         : '';
+      if (crypto) note += `; end-to-end encryption on (device ${crypto.deviceId})`;
+      const waiting = undecryptable?.rooms() ?? [];
+      if (waiting.length) note += `; waiting for room keys in ${waiting.length} room(s)`;
       return { ok: status.state === 'syncing', detail: status.detail + note };
     },
 
@@ -239,17 +288,18 @@ export function createMatrixAdapter(options: MatrixAdapterOptions): Adapter {
         const error = toPlatformError(raw, 'versions');
         return [{ name: 'matrix homeserver', ok: false, detail: error.message, fix: 'check MATRIX_HOMESERVER_URL and that the homeserver is running and reachable from this machine' }];
       }
+      let deviceId: string | undefined;
       try {
-        await checkIdentity(probe, options);
-        checks.push({ name: 'matrix access token', ok: true, detail: `logged in as ${options.userId}` });
+        deviceId = await checkIdentity(probe, options);
+        checks.push({ name: 'matrix access token', ok: true, detail: `logged in as ${options.userId}${deviceId ? ` (device ${deviceId})` : ''}` });
       } catch (raw) {
         const error = toPlatformError(raw, 'whoami');
         checks.push({ name: 'matrix access token', ok: false, detail: error.message, fix: error instanceof PlatformConfigError ? error.fix : 'retry when the homeserver is reachable' });
         return checks;
       }
-      checks.push(await checkEncryptedRooms(probe, encrypted?.list() ?? []));
+      if (wantCrypto) checks.push(...(await checkCrypto(probe, { userId: options.userId, deviceId, dir: cryptoDir })));
+      else checks.push(await checkEncryptedRooms(probe, encrypted?.list() ?? []));
       return checks;
     },
   };
 }
-

@@ -5,7 +5,7 @@
  * whose answer was lost (https://spec.matrix.org/v1.13/client-server-api/#transaction-identifiers).
  */
 import { randomUUID } from 'node:crypto';
-import { EventType, type Direction, type MatrixClient } from 'matrix-js-sdk';
+import { Method, type Direction, type MatrixClient } from 'matrix-js-sdk';
 import {
   chunkMessage,
   PlatformRateLimitedError,
@@ -37,6 +37,11 @@ export interface OutgoingOptions {
   /** First backoff after a network failure or 5xx. */
   backoffInitialMs: number;
   signal: AbortSignal;
+  /**
+   * The wire form of an event: encrypted in an end-to-end encrypted room (crypto.ts). Throws
+   * rather than return plaintext for an encrypted room.
+   */
+  wire(roomId: string, type: string, content: Content, txnId: string): Promise<{ type: string; content: Content }>;
 }
 
 export class Outgoing {
@@ -100,11 +105,14 @@ export class Outgoing {
     for (const [k, v] of this.pendingTxn) if (now - v.at > 15 * 60_000) this.pendingTxn.delete(k);
     const txnId = this.pendingTxn.get(key)?.txnId ?? `hearth.${randomUUID()}`;
     this.pendingTxn.set(key, { txnId, at: now });
-    const { client } = this.options;
-    // threadId null: the relation is built here, so the SDK adds no thread fallback of its own.
-    const response = await this.withRetry(`send ${type}`, () =>
-      client.sendEvent(roomId, null, type as EventType.RoomMessage, structuredClone(content) as never, txnId),
-    );
+    const { client, wire } = this.options;
+    // Each attempt encrypts anew (a Megolm index is never reused); the transaction id stays, so
+    // the homeserver still deduplicates a retry whose answer was lost.
+    const response = await this.withRetry(`send ${type}`, async () => {
+      const event = await wire(roomId, type, structuredClone(content), txnId);
+      const path = `/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(event.type)}/${encodeURIComponent(txnId)}`;
+      return client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, event.content);
+    });
     this.pendingTxn.delete(key);
     this.rememberOwn(response.event_id);
     return response.event_id;
@@ -144,6 +152,15 @@ export class Outgoing {
     this.stopTyping(conversation.id);
   }
 
+  /** Redacts an event (a message that carried a password); needs the power level to redact others' events. */
+  async redact(conversation: ConversationRef, eventId: string): Promise<void> {
+    try {
+      await this.options.client.redactEvent(conversation.id, eventId, undefined, { reason: 'held a password' });
+    } catch (raw) {
+      throw toPlatformError(raw, 'redact');
+    }
+  }
+
   /** Typing is cosmetic: failures are logged, never thrown at the outbox (except bad config). */
   async typing(conversation: ConversationRef): Promise<void> {
     try {
@@ -163,8 +180,10 @@ export class Outgoing {
   }
 
   /** A plain notice from the adapter itself (not from the model), e.g. the encryption warning. */
-  async notice(roomId: string, text: string): Promise<void> {
-    await this.sendEvent(roomId, 'm.room.message', { msgtype: 'm.notice', body: text, 'm.mentions': {} });
+  async notice(roomId: string, text: string, replyTo?: string): Promise<void> {
+    const content: Content = { msgtype: 'm.notice', body: text, 'm.mentions': {} };
+    if (replyTo) content['m.relates_to'] = { 'm.in_reply_to': { event_id: replyTo } };
+    await this.sendEvent(roomId, 'm.room.message', content);
   }
 
   /** A page of a room's timeline, for filling a gap after a long outage. */

@@ -26,6 +26,8 @@ export class RoomDirectory {
   /** Rooms listed in the bot's `m.direct` account data, or accepted from an `is_direct` invite. */
   private readonly direct = new Set<string>();
   private readonly client: MatrixClient;
+  /** Told about every state event applied (the crypto layer mirrors state into SDK rooms). */
+  onState: ((roomId: string, events: RawEvent[]) => void) | undefined;
 
   constructor(client: MatrixClient) {
     this.client = client;
@@ -62,6 +64,7 @@ export class RoomDirectory {
     const room = this.room(roomId);
     for (const event of events) this.applyStateEvent(room, event);
     if (complete) room.complete = true;
+    this.onState?.(roomId, events);
   }
 
   private applyStateEvent(room: Room, event: RawEvent): void {

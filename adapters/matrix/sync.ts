@@ -12,13 +12,15 @@
  *   M_UNKNOWN_TOKEN stops the loop with a PlatformConfigError (retrying cannot fix it).
  */
 import { Direction, Method, type IRequestOpts, type MatrixClient } from 'matrix-js-sdk';
-import { PlatformConfigError, PlatformRateLimitedError, PlatformRejectedError, type AdapterContext, type Logger } from '../../src/core/index.ts';
+import { handOver, PlatformConfigError, PlatformRateLimitedError, PlatformRejectedError, type AdapterContext, type Logger } from '../../src/core/index.ts';
 import { sleep, toPlatformError } from './errors.ts';
+import type { MatrixCrypto } from './crypto.ts';
 import type { EncryptedRooms } from './encryption.ts';
 import { handleInvite } from './invites.ts';
 import { classify, normalizeMessage, replyTarget } from './normalize.ts';
 import type { Outgoing } from './outgoing.ts';
 import type { RoomDirectory } from './rooms.ts';
+import type { UndecryptableEvents } from './undecryptable.ts';
 import { stringField, type JoinedRoomSync, type RawEvent, type SyncResponse } from './wire.ts';
 
 const TOKEN_KEY = 'sync';
@@ -39,13 +41,19 @@ export interface SyncDeps {
   log: Logger;
   ownUserId: string;
   rooms: RoomDirectory;
+  /** Encrypted rooms Hearth cannot read (encryption switched off by the owner). */
   encrypted: EncryptedRooms;
+  /** End-to-end encryption, when on; then `undecryptable` is set too. */
+  crypto?: MatrixCrypto;
+  undecryptable?: UndecryptableEvents;
   outgoing: Outgoing;
   /** Names the bot answers to in a room (room display name, global display name). */
   botNames(roomId: string): string[];
   timeoutMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
+  /** Called after each acknowledged batch (the crypto layer starts its one-time setup). */
+  afterSync?(): Promise<void>;
 }
 
 export type SyncStatus =
@@ -151,17 +159,27 @@ export class SyncLoop {
       localTimeoutMs: timeoutMs + 30_000,
     } as IRequestOpts); // (the SDK's type wants `priority`, which Node's RequestInit marks required)
     if (typeof response?.next_batch !== 'string') throw new Error('sync response without next_batch');
+    const { crypto } = this.deps;
+    // Room keys arrive as to-device events: the machine takes them before the timeline is read.
+    if (crypto) await crypto.processSync(response);
     await this.processBatch(response, this.since === undefined);
+    // The keys of this batch are on disk before the homeserver is told it may forget them.
+    if (crypto) await crypto.store.flush();
     const at = Date.now();
     await this.deps.context.state.set(TOKEN_KEY, { token: response.next_batch, at } satisfies SavedSync);
     this.since = response.next_batch;
+    crypto?.syncDone();
+    await this.deps.afterSync?.();
     this.status = { state: 'syncing', detail: `syncing as ${this.deps.ownUserId}` };
   }
 
   private async processBatch(response: SyncResponse, initial: boolean): Promise<void> {
     const { rooms, ownUserId } = this.deps;
     for (const event of response.account_data?.events ?? []) if (event.type === 'm.direct') rooms.setDirect(event.content);
-    for (const roomId of Object.keys(response.rooms?.leave ?? {})) rooms.forget(roomId);
+    for (const roomId of Object.keys(response.rooms?.leave ?? {})) {
+      rooms.forget(roomId);
+      this.deps.crypto?.forget(roomId);
+    }
     for (const [roomId, invite] of Object.entries(response.rooms?.invite ?? {})) {
       await handleInvite(this.deps, roomId, invite);
     }
@@ -173,7 +191,7 @@ export class SyncLoop {
       }
       const timeline = joined.timeline?.events ?? [];
       rooms.applyState(roomId, [...(joined.state?.events ?? []), ...timeline.filter((e) => e.state_key !== undefined)], true);
-      if (rooms.isEncrypted(roomId)) await this.deps.encrypted.seen(roomId, { tellPeople: false, title: rooms.title(roomId) });
+      if (rooms.isEncrypted(roomId) && !this.deps.crypto) await this.deps.encrypted.seen(roomId, { tellPeople: false, title: rooms.title(roomId) });
       backlog += timeline.filter((e) => classify(e, ownUserId).kind !== 'skip').length;
     }
     if (backlog > 0) this.deps.log.info({ messages: backlog }, 'matrix: first start; not answering messages sent before Hearth was connected');
@@ -196,7 +214,7 @@ export class SyncLoop {
       if (event.state_key !== undefined && !fetched) rooms.applyState(roomId, [event]);
       if (index > ownJoin) await this.handleEvent(roomId, event);
     }
-    if (rooms.isEncrypted(roomId)) await this.deps.encrypted.seen(roomId, { tellPeople: encryptionChanged, title: rooms.title(roomId) });
+    if (rooms.isEncrypted(roomId) && !this.deps.crypto) await this.deps.encrypted.seen(roomId, { tellPeople: encryptionChanged, title: rooms.title(roomId) });
   }
 
   /**
@@ -229,34 +247,47 @@ export class SyncLoop {
   }
 
   private async handleEvent(roomId: string, event: RawEvent): Promise<void> {
-    const { rooms, ownUserId, outgoing, log } = this.deps;
+    const { rooms, crypto, undecryptable } = this.deps;
     if (!event.event_id) return;
-    const kind = classify(event, ownUserId);
-    if (kind.kind === 'skip') {
-      if (event.sender === ownUserId) outgoing.rememberOwn(event.event_id);
-      log.trace({ roomId, eventId: event.event_id, reason: kind.reason }, 'matrix: not a message for Hearth');
-      return;
-    }
+    if (!this.wanted(roomId, event)) return;
     if (!rooms.isComplete(roomId)) await rooms.ensure(roomId);
-    if (kind.kind === 'encrypted') {
+    if (event.type !== 'm.room.encrypted') return this.handleMessage(roomId, event);
+    if (!crypto || !undecryptable) {
       await this.deps.encrypted.seen(roomId, { tellPeople: true, title: rooms.title(roomId) });
       return;
     }
+    const decrypted = await crypto.decrypt(roomId, event);
+    if (!decrypted.ok) return undecryptable.add(roomId, event, decrypted);
+    await this.deliverDecrypted(roomId, decrypted.event);
+  }
+
+  /** A decrypted event (now, or later when its key arrived) takes the plain path. */
+  async deliverDecrypted(roomId: string, event: RawEvent): Promise<void> {
+    if (this.wanted(roomId, event)) await this.handleMessage(roomId, event);
+  }
+
+  private wanted(roomId: string, event: RawEvent): boolean {
+    const { ownUserId, outgoing, log } = this.deps;
+    const kind = classify(event, ownUserId);
+    if (kind.kind !== 'skip') return true;
+    if (event.sender === ownUserId && event.event_id) outgoing.rememberOwn(event.event_id);
+    log.trace({ roomId, eventId: event.event_id, reason: kind.reason }, 'matrix: not a message for Hearth');
+    return false;
+  }
+
+  private async handleMessage(roomId: string, event: RawEvent): Promise<void> {
+    const { rooms, ownUserId, outgoing, log } = this.deps;
+    if (!rooms.isComplete(roomId)) await rooms.ensure(roomId);
     const target = replyTarget(event.content);
     const replyToBot = target ? await outgoing.isOwn(roomId, target.eventId) : false;
     const title = rooms.title(roomId);
     const senderName = rooms.displayName(roomId, event.sender);
-    const message = normalizeMessage(event, {
-      roomId,
-      ownUserId,
-      botNames: this.deps.botNames(roomId),
-      kind: rooms.kind(roomId),
-      replyToBot,
-      ...(title ? { title } : {}),
-      ...(senderName ? { senderName } : {}),
-    });
-    if (!message) return;
-    const outcome = await this.deps.context.receive(message);
+    const botNames = this.deps.botNames(roomId);
+    const kind = rooms.kind(roomId);
+    // An event that cannot be read or journaled is set aside, so the sync token can move past it.
+    const outcome = await handOver(this.deps.context, { eventId: String(event.event_id), payload: event }, () =>
+      normalizeMessage(event, { roomId, ownUserId, botNames, kind, replyToBot, ...(title ? { title } : {}), ...(senderName ? { senderName } : {}) }) ?? undefined,
+    );
     log.debug({ roomId, eventId: event.event_id, outcome }, 'matrix: message handed to the pipeline');
   }
 }

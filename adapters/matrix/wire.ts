@@ -34,6 +34,13 @@ export interface SyncResponse {
     leave?: Record<string, unknown>;
   };
   account_data?: { events?: RawEvent[] };
+  /** End-to-end encryption: room keys and key requests sent to this device. */
+  to_device?: { events?: Array<{ type: string; sender: string; content: Content }> };
+  /** Users whose devices changed (or who left every shared encrypted room). */
+  device_lists?: { changed?: string[]; left?: string[] };
+  device_one_time_keys_count?: Record<string, number>;
+  device_unused_fallback_key_types?: string[];
+  'org.matrix.msc2732.device_unused_fallback_key_types'?: string[];
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,7 @@ import { GrammyError, HttpError } from 'grammy';
 import type { Update } from 'grammy/types';
 import {
   PlatformConfigError,
+  PlatformRejectedError,
   PlatformUnreachableError,
   type Adapter,
   type AdapterCapabilities,
@@ -15,6 +16,7 @@ import {
   type HealthReport,
   type OutboundMessage,
   type SentMessage,
+  handOver,
 } from '../../src/core/index.ts';
 import { apiSignal, createApi } from './api.ts';
 import { registerCommands } from './commands.ts';
@@ -70,16 +72,20 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Adapter 
   let running = new AbortController();
   let connecting: Promise<void> | undefined;
   let status: HealthReport = { ok: false, detail: 'not started' };
+  const standingBy: HealthReport = { ok: true, detail: 'standing by: another Hearth process is polling Telegram; this one answers and sends' };
 
+  /** Resolves once the update is journaled, ignored or set aside; only then may Telegram forget it. */
   async function handleUpdate(update: Update): Promise<void> {
-    if (!context || !bot) throw new Error('telegram adapter is not running');
-    const result = normalizeUpdate(update, bot);
-    if ('ignored' in result) {
-      context.log.debug({ updateId: update.update_id, reason: result.ignored }, 'ignoring Telegram update');
-      return;
-    }
-    const outcome = await context.receive(result.message);
-    if (outcome === 'duplicate') context.log.debug({ eventId: result.message.eventId }, 'Telegram update already journaled');
+    const ctx = context;
+    const me = bot;
+    if (!ctx || !me) throw new Error('telegram adapter is not running');
+    const outcome = await handOver(ctx, { eventId: `update:${String(update.update_id)}`, payload: update }, () => {
+      const result = normalizeUpdate(update, me);
+      if ('message' in result) return result.message;
+      ctx.log.debug({ updateId: update.update_id, reason: result.ignored }, 'ignoring Telegram update');
+      return undefined;
+    });
+    if (outcome === 'duplicate') ctx.log.debug({ updateId: update.update_id }, 'Telegram update already journaled');
   }
 
   const webhookPath = options.webhook?.path ?? '/telegram/webhook';
@@ -130,14 +136,30 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Adapter 
       status = { ok: true, detail: `receiving updates by webhook at ${webhookPath}` };
       return;
     }
-    try {
-      // getUpdates answers 409 while a webhook is set; polling mode means we own delivery.
-      await api.deleteWebhook({ drop_pending_updates: false }, apiSignal(running.signal));
-    } catch (error) {
-      ctx.log.warn({ error: describe(error) }, 'could not remove a Telegram webhook before polling');
-    }
-    poller = startPolling({ api, state: ctx.state, log: ctx.log, polling, handle: handleUpdate });
+    const poll = {
+      async start() {
+        try {
+          // getUpdates answers 409 while a webhook is set; polling mode means we own delivery.
+          await api.deleteWebhook({ drop_pending_updates: false }, apiSignal(running.signal));
+        } catch (error) {
+          ctx.log.warn({ error: describe(error) }, 'could not remove a Telegram webhook before polling');
+        }
+        poller = startPolling({ api, state: ctx.state, log: ctx.log, polling, handle: handleUpdate });
+      },
+      async stop() {
+        const stopping = poller;
+        poller = undefined;
+        status = standingBy;
+        await stopping?.stop();
+      },
+    };
+    // Telegram allows one getUpdates at a time per bot: of several Hearth processes on one
+    // database only one polls; the others answer turns and send, and take over if it dies.
+    status = standingBy;
+    if (ctx.exclusive) await ctx.exclusive('polling', poll);
+    else await poll.start();
   }
+
 
   /** Telegram unreachable at boot (the router still coming up after a power cut): keep trying. */
   async function keepConnecting(ctx: AdapterContext, first: Error): Promise<void> {
@@ -250,6 +272,15 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Adapter 
       }
     },
 
+    async deleteMessage(conversation: ConversationRef, messageId: string): Promise<void> {
+      try {
+        // Bots may delete any message in a private chat that is under 48 hours old (Bot API deleteMessage).
+        await api.deleteMessage(Number(conversation.id), Number(messageId), apiSignal(running.signal));
+      } catch (error) {
+        throw toPlatformError(error);
+      }
+    },
+
     async sendTyping(conversation: ConversationRef): Promise<void> {
       const other = conversation.threadId ? { message_thread_id: Number(conversation.threadId) } : {};
       try {
@@ -257,6 +288,16 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Adapter 
       } catch (error) {
         throw toPlatformError(error);
       }
+    },
+
+    /**
+     * A private chat's id is the user's id (Bot API: "for private chats, the chat id equals the
+     * user id"); Telegram only delivers there once the person has started the bot, which sending
+     * reports as a PlatformRejectedError.
+     */
+    async openDirect(accountId: string): Promise<ConversationRef> {
+      if (!/^\d+$/.test(accountId)) throw new PlatformRejectedError(PLATFORM, `"${accountId}" is not a Telegram user id`);
+      return { id: accountId, kind: 'direct' };
     },
 
     health(): HealthReport {

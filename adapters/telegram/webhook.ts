@@ -24,14 +24,16 @@ export function webhookRoute(options: {
   return {
     method: 'POST',
     path: options.path,
-    async handle(request: Request): Promise<Response> {
+    async handle(request: Request, info?: { client: string }): Promise<Response> {
       const context = options.context();
       if (!context) return new Response('telegram adapter is not running', { status: 503 });
       const given = request.headers.get(SECRET_HEADER);
       if (given === null || !sameSecret(Buffer.from(given), expected)) {
         const reason = given === null ? 'missing secret token header' : 'wrong secret token';
-        await context.audit({ kind: 'webhook.rejected', subject: 'telegram', detail: { reason, path: options.path } });
-        context.log.warn({ reason }, 'refused a Telegram webhook request');
+        // One record per client and window, with a count: guessing cannot fill the audit log.
+        const client = info?.client ?? 'unknown';
+        await context.audit({ kind: 'webhook.rejected', subject: 'telegram', detail: { reason, path: options.path, client }, source: client });
+        context.log.warn({ reason, client }, 'refused a Telegram webhook request');
         return new Response('unauthorized', { status: 401 });
       }
       let update: Update;

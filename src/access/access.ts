@@ -6,27 +6,29 @@ import type { Config } from '../config/types.ts';
 import type { Database } from '../db/client.ts';
 import type { AuditLog } from '../audit/audit.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
+import type { ToolCatalog } from '../tools/catalog.ts';
 import type { Permissions } from '../tools/permissions.ts';
 import type { TurnContext } from '../pipeline/context.ts';
-import { outbox } from '../db/schema.ts';
-import { conversationKeyOf } from '../pipeline/context.ts';
+import { queueNotice } from '../pipeline/outbox.ts';
 import { parseRoleNames, parseRoleTools, parseUnknownSenderRules, unknownSenderPolicy, type Role, type UnknownSenderRules } from './policy.ts';
 import { People, type Person } from './people.ts';
 import { Grants } from './grants.ts';
 import { Approvals, type Notify } from './approvals.ts';
 import { Pairing } from './pairing.ts';
 import { Linking } from './linking.ts';
-import { Contacts } from './contacts.ts';
+import type { Contacts } from './contacts.ts';
 import { TokenUsage } from './usage.ts';
+import { OwnerClaims } from './claim.ts';
 
 export interface AccessDependencies {
   config: Config;
   database: Database;
   audit: AuditLog;
   people: People;
+  contacts: Contacts;
   notify: Notify;
-  /** Every tool Hearth has (for risk levels); empty in the CLI, where grants are owner-only. */
-  tools: () => ToolDefinition[];
+  /** Every tool Hearth knows, where each came from and how its sources are doing (MCP servers). */
+  catalog: ToolCatalog;
   /** Platforms that can deliver messages now. */
   platforms: () => string[];
 }
@@ -42,12 +44,15 @@ export interface Access {
   approvals: Approvals;
   pairing: Pairing;
   linking: Linking;
+  claims: OwnerClaims;
   contacts: Contacts;
   usage: TokenUsage;
   unknownSenders: UnknownSenderRules;
-  /** The sender's permissions for this turn, from their role and grants. */
+  /** The sender's permissions for this turn, from their role, the tools' own defaults and their grants. */
   permissionsFor(person: Person, turn: TurnContext): Promise<Permissions>;
   tools(): ToolDefinition[];
+  sourceOf(tool: string): string | undefined;
+  sources(): ReturnType<ToolCatalog['status']>;
 }
 
 export function createAccess(deps: AccessDependencies): Access {
@@ -55,8 +60,9 @@ export function createAccess(deps: AccessDependencies): Access {
   const roleNames = parseRoleNames(config.access.roleNames);
   const roleName = (person: Pick<Person, 'role'>) => roleNames[person.role];
   const roleTools = { owner: parseRoleTools(config.access.ownerTools), member: parseRoleTools(config.access.memberTools), guest: parseRoleTools(config.access.guestTools) };
-  const contacts = new Contacts(database.db);
-  const grants = new Grants(database.db, audit, roleTools, deps.tools);
+  const { contacts } = deps;
+  const tools = () => deps.catalog.list();
+  const grants = new Grants(database.db, audit, roleTools, tools);
   const approvals = new Approvals({
     db: database.db,
     audit,
@@ -84,10 +90,14 @@ export function createAccess(deps: AccessDependencies): Access {
     usage,
     pairing: new Pairing({ db: database.db, audit, people, notify: deps.notify, agentName: config.agent.name, codeTtlMs: config.access.pairingCodeTtlMs, maxPending: config.access.maxPendingPairings }),
     linking: new Linking({ database, audit, people, codeTtlMs: config.access.linkCodeTtlMs, onMerge: () => contacts.forget() }),
+    claims: new OwnerClaims({ database, audit, people, agentName: config.agent.name, codeTtlMs: config.access.claimCodeTtlMs, onMerge: () => contacts.forget() }),
     unknownSenders: parseUnknownSenderRules(config.access.unknownSenders),
-    tools: deps.tools,
+    tools,
+    sourceOf: (tool) => deps.catalog.sourceOf(tool),
+    sources: () => deps.catalog.status(),
     async permissionsFor(person, turn) {
-      const own = await grants.of(person.id);
+      // Identify read them with the sender; a turn a routine started reads them here.
+      const own = turn.person?.id === person.id && turn.grants ? turn.grants : await grants.of(person.id);
       const origin = { requester: person, platform: turn.message.platform, conversation: turn.message.conversation };
       return {
         decide: (tool) => grants.effective(person, own, tool),
@@ -108,6 +118,6 @@ export function policyFor(access: Access, turn: TurnContext) {
  */
 export function outboxNotify(database: Database): Notify {
   return async (target) => {
-    await database.db.insert(outbox).values({ journalId: null, platform: target.platform, conversationKey: conversationKeyOf(target), conversation: target.conversation, kind: 'notice', seq: 0, text: target.text });
+    await queueNotice(database, target);
   };
 }

@@ -13,7 +13,7 @@ import { describeArguments } from '../audit/redact.ts';
 import type { ApprovalAnswer, ApprovalRequest } from '../tools/permissions.ts';
 import { conversationKeyOf } from '../pipeline/context.ts';
 import { toolApprovals } from './schema.ts';
-import { newCode, normalizeCode } from './codes.ts';
+import { CodeAttempts, newCode, normalizeCode } from './codes.ts';
 import type { Contacts } from './contacts.ts';
 import type { People, Person } from './people.ts';
 import type { Actor } from './grants.ts';
@@ -43,6 +43,9 @@ export interface TurnOrigin {
 
 type Row = typeof toolApprovals.$inferSelect;
 
+/** An MCP tool's request names its server: the approver should know whose code would run. */
+const fromServer = (group: string | undefined) => (group?.startsWith('mcp:') ? ` from the MCP server "${group.slice(4)}"` : '');
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -52,6 +55,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export class Approvals {
   private readonly options: ApprovalsOptions;
   private readonly wakeups = new Map<number, () => void>();
+  private readonly refusals = new CodeAttempts({ failures: 5, windowSeconds: 15 * 60 });
   private waiting = 0;
   constructor(options: ApprovalsOptions) {
     this.options = options;
@@ -93,8 +97,8 @@ export class Approvals {
     const row = await this.insert(origin, request, targets.map((t) => conversationKeyOf(t)));
     const seconds = Math.round(this.options.timeoutMs / 1000);
     const prompt = [
-      `${origin.requester.displayName} (${this.options.roleName(origin.requester)}) wants me to use **${request.tool.name}** (${request.tool.risk}) with:`,
-      describeArguments(request.arguments),
+      `${origin.requester.displayName} (${this.options.roleName(origin.requester)}) wants me to use **${request.tool.name}**${fromServer(request.tool.group)} (${request.tool.risk}) with:`,
+      request.tool.approvalText?.(request.arguments) ?? describeArguments(request.arguments),
       `Reply **yes** or **no** within ${seconds < 120 ? `${seconds} seconds` : `${Math.round(seconds / 60)} minutes`} (or /approve ${row.code} · /deny ${row.code}).`,
     ].join('\n');
     await audit.record({ ...base, kind: 'approval.requested', detail: { request: row.id, arguments: request.arguments, askedIn: row.askedIn, approvers: targets.map((t) => t.approver.id) } });
@@ -167,6 +171,38 @@ export class Approvals {
       .from(toolApprovals)
       .where(and(eq(toolApprovals.status, 'pending'), gt(toolApprovals.expiresAt, new Date()), sql`${toolApprovals.askedIn} @> ${JSON.stringify([conversationKey])}::jsonb`))
       .orderBy(desc(toolApprovals.id));
+  }
+
+  /** Every request still waiting for an answer, oldest first (the web admin's requests page). */
+  async pending(): Promise<Row[]> {
+    return this.options.db
+      .select()
+      .from(toolApprovals)
+      .where(and(eq(toolApprovals.status, 'pending'), gt(toolApprovals.expiresAt, new Date())))
+      .orderBy(toolApprovals.id);
+  }
+
+  async pendingById(id: number): Promise<Row | undefined> {
+    const [row] = await this.options.db.select().from(toolApprovals).where(and(eq(toolApprovals.id, id), eq(toolApprovals.status, 'pending')));
+    return row;
+  }
+
+  /**
+   * The one answer for someone who may not answer requests, whatever code they typed: nothing
+   * is looked up, so it cannot tell a live code from a made-up one. Counted per sender
+   * (throttled, audited once per window with a count).
+   */
+  async refuseNonApprover(actor: Actor, platform: string): Promise<string> {
+    const blocked = await this.refusals.blockedFor(actor.person.id);
+    if (!blocked) await this.refusals.fail(actor.person.id);
+    await this.options.audit.recordRepeated(`approve:${actor.person.id}`, { kind: 'approval.refused', actorPersonId: actor.person.id, platform, detail: { reason: 'not an approver', throttled: blocked > 0, via: actor.via } });
+    return 'Only an approver can answer requests.';
+  }
+
+  /** The newest request with this code, whatever its state (to say "already answered"). */
+  async byCode(code: string): Promise<Row | undefined> {
+    const [row] = await this.options.db.select().from(toolApprovals).where(eq(toolApprovals.code, normalizeCode(code))).orderBy(desc(toolApprovals.id)).limit(1);
+    return row;
   }
 
   async pendingByCode(code: string): Promise<Row | undefined> {

@@ -24,9 +24,14 @@ export interface LinkingOptions {
 
 export class Linking {
   private readonly options: LinkingOptions;
+  /**
+   * Wrong codes count against the account typing them and, when it belongs to someone, against
+   * that person (all their accounts together) — never against everyone: throwaway accounts
+   * guessing cannot lock out real people. Guessing stays hopeless: 31^8 codes, one live per
+   * person, for an hour; an unknown account gets 5 guesses per 15 minutes and may send only
+   * 10 messages per 10 minutes (src/pipeline/admission.ts).
+   */
   private readonly attempts = new CodeAttempts({ failures: 5, windowSeconds: 15 * 60 });
-  /** Every unknown account together: a stranger with many accounts still gets few guesses. */
-  private readonly strangerAttempts = new CodeAttempts({ failures: 30, windowSeconds: 60 * 60 });
   constructor(options: LinkingOptions) {
     this.options = options;
   }
@@ -46,10 +51,10 @@ export class Linking {
   async redeem(account: AccountRef & { displayName?: string }, holder: Person | undefined, typed: string): Promise<string> {
     const { database, audit, people } = this.options;
     const label = accountLabel(account);
-    const throttleKey = holder ? holder.id : label;
-    const blocked = Math.max(await this.attempts.blockedFor(throttleKey), holder ? 0 : await this.strangerAttempts.blockedFor('*'));
+    const throttleKeys = holder ? [`account:${label}`, `person:${holder.id}`] : [`account:${label}`];
+    const blocked = Math.max(...(await Promise.all(throttleKeys.map((key) => this.attempts.blockedFor(key)))));
     if (blocked) {
-      await audit.record({ kind: 'link.throttled', actorPersonId: holder?.id ?? null, platform: account.platform, subject: label, detail: { retryInMs: blocked } });
+      await audit.recordRepeated(`link:${label}`, { kind: 'link.throttled', actorPersonId: holder?.id ?? null, platform: account.platform, subject: label, detail: { retryInMs: blocked } });
       return `Too many wrong codes. Try again in ${minutes(blocked)}.`;
     }
     const [used] = await database.db
@@ -58,9 +63,8 @@ export class Linking {
       .where(and(eq(linkCodes.code, normalizeCode(typed)), isNull(linkCodes.usedAt), gt(linkCodes.expiresAt, new Date())))
       .returning();
     if (!used) {
-      await this.attempts.fail(throttleKey);
-      if (!holder) await this.strangerAttempts.fail('*');
-      await audit.record({ kind: 'link.failed', actorPersonId: holder?.id ?? null, platform: account.platform, subject: label, detail: { reason: 'wrong, used or expired code' } });
+      for (const key of throttleKeys) await this.attempts.fail(key);
+      await audit.recordRepeated(`link:${label}`, { kind: 'link.failed', actorPersonId: holder?.id ?? null, platform: account.platform, subject: label, detail: { reason: 'wrong, used or expired code' } });
       return "That code doesn't work: it may be mistyped, used already, or expired. Send /link on your other account for a new one.";
     }
     const owner = await people.get(used.personId);

@@ -37,6 +37,7 @@ async function personColumns(database: Database): Promise<PersonColumn[]> {
 async function resolveConflicts(tx: Tx, from: string, into: string): Promise<void> {
   await tx.execute(sql`delete from tool_grants g where g.person_id = ${from} and exists (select 1 from tool_grants s where s.person_id = ${into} and s.tool = g.tool)`);
   await tx.execute(sql`delete from direct_chats d where d.person_id = ${from} and exists (select 1 from direct_chats s where s.person_id = ${into} and s.platform = d.platform)`);
+  await tx.execute(sql`delete from connections d where d.person_id = ${from} and exists (select 1 from connections s where s.person_id = ${into} and s.kind = d.kind)`);
   await tx.execute(sql`update token_usage s set tokens = s.tokens + f.tokens from token_usage f where f.person_id = ${from} and s.person_id = ${into} and s.day = f.day`);
   await tx.execute(sql`delete from token_usage f where f.person_id = ${from} and exists (select 1 from token_usage s where s.person_id = ${into} and s.day = f.day)`);
 }

@@ -5,7 +5,7 @@
  * `hearth people approve CODE`. Codes expire, one per account, a limited number at once;
  * wrong codes are throttled per approver.
  */
-import { and, asc, count, eq, gt, lte } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lte, ne } from 'drizzle-orm';
 import type { ConversationRef } from '../core/index.ts';
 import type { Db } from '../db/client.ts';
 import type { AuditLog } from '../audit/audit.ts';
@@ -51,7 +51,7 @@ export class Pairing {
     if (!request) {
       const [pending] = await db.select({ n: count() }).from(pairingRequests).where(eq(pairingRequests.status, 'pending'));
       if (Number(pending?.n ?? 0) >= this.options.maxPending) {
-        await audit.record({ ...refusal, detail: { ...refusal.detail, pairing: 'too many pending requests' } });
+        await audit.recordRepeated(account, { ...refusal, detail: { ...refusal.detail, pairing: 'too many pending requests' } });
         this.reply(turn, account, `Hi ${sender.displayName}! I'm ${agentName}, a private assistant, and I don't know you yet. I can't take new requests right now; please try again later.`);
         return;
       }
@@ -59,7 +59,7 @@ export class Pairing {
       await audit.record({ ...refusal, detail: { ...refusal.detail, pairing: 'code issued' } });
       await audit.record({ kind: 'pairing.requested', platform, subject: account, detail: { request: request.id, displayName: sender.displayName, expiresAt: request.expiresAt.toISOString() } });
     } else {
-      await audit.record({ ...refusal, detail: { ...refusal.detail, pairing: 'code already issued' } });
+      await audit.recordRepeated(account, { ...refusal, detail: { ...refusal.detail, pairing: 'code already issued' } });
     }
     const left = minutes(request.expiresAt.getTime() - Date.now());
     if (fresh) this.lastReply.delete(account); // a new code is always shown
@@ -109,6 +109,26 @@ export class Pairing {
       .select()
       .from(pairingRequests)
       .where(and(eq(pairingRequests.code, normalizeCode(code)), eq(pairingRequests.status, 'pending'), gt(pairingRequests.expiresAt, new Date())));
+    return row;
+  }
+
+  /** The web admin answers a request by its id, from the list it shows; the code is for chat. */
+  async findPendingById(id: number): Promise<Row | undefined> {
+    const [row] = await this.options.db
+      .select()
+      .from(pairingRequests)
+      .where(and(eq(pairingRequests.id, id), eq(pairingRequests.status, 'pending'), gt(pairingRequests.expiresAt, new Date())));
+    return row;
+  }
+
+  /** A request with this code that was already approved, denied or has expired. */
+  async decidedByCode(code: string): Promise<Row | undefined> {
+    const [row] = await this.options.db
+      .select()
+      .from(pairingRequests)
+      .where(and(eq(pairingRequests.code, normalizeCode(code)), ne(pairingRequests.status, 'pending')))
+      .orderBy(desc(pairingRequests.id))
+      .limit(1);
     return row;
   }
 

@@ -4,21 +4,13 @@
  * may hold accounts on several platforms; permissions, memories and history belong to the person.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, ilike } from 'drizzle-orm';
+import { and, asc, eq, ilike, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { identities, people } from '../db/schema.ts';
-import type { Role } from './policy.ts';
-import type { Permissions } from '../tools/permissions.ts';
+import type { Decision, Person, Role } from './types.ts';
+import { toolGrants } from './schema.ts';
 
-export type { Role } from './policy.ts';
-
-export interface Person {
-  id: string;
-  displayName: string;
-  role: Role;
-  /** The sender's resolved tool permissions for this turn (set by the access feature). */
-  permissions?: Permissions;
-}
+export type { Person, Role } from './types.ts';
 
 export interface AccountRef {
   platform: string;
@@ -56,6 +48,9 @@ export const accountLabel = (account: AccountRef): string => `${account.platform
 
 type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
+/** The columns that make a Person. */
+const personColumns = { id: people.id, displayName: people.displayName, role: people.role, timeZone: people.timeZone };
+
 export class People {
   private readonly db: Db;
   constructor(db: Db) {
@@ -64,7 +59,7 @@ export class People {
 
   async findByAccount(account: AccountRef): Promise<Person | undefined> {
     const [row] = await this.db
-      .select({ id: people.id, displayName: people.displayName, role: people.role })
+      .select(personColumns)
       .from(identities)
       .innerJoin(people, eq(people.id, identities.personId))
       .where(and(eq(identities.platform, account.platform), eq(identities.accountId, account.accountId)))
@@ -72,13 +67,43 @@ export class People {
     return row as Person | undefined;
   }
 
+  /**
+   * The person holding an account together with their own tool grants, in one statement: this
+   * runs for every message, and the grants are read fresh each time (never cached), so a grant
+   * or role changed anywhere — the CLI, another process — holds from the very next message.
+   */
+  async findSender(account: AccountRef): Promise<{ person: Person; grants: Record<string, Decision> } | undefined> {
+    const [row] = await this.db
+      .select({
+        ...personColumns,
+        grants: sql<Record<string, Decision> | string>`coalesce((select jsonb_object_agg(${toolGrants.tool}, ${toolGrants.decision}) from ${toolGrants} where ${toolGrants.personId} = ${people.id}), '{}'::jsonb)`,
+      })
+      .from(identities)
+      .innerJoin(people, eq(people.id, identities.personId))
+      .where(and(eq(identities.platform, account.platform), eq(identities.accountId, account.accountId)))
+      .limit(1);
+    if (!row) return undefined;
+    const { grants, ...person } = row;
+    return { person: person as Person, grants: typeof grants === 'string' ? JSON.parse(grants) : grants };
+  }
+
+  /** The owner's chat accounts (configured or claimed), as platform:account; not the console. */
+  async ownerAccounts(): Promise<string[]> {
+    const rows = await this.db
+      .select({ platform: identities.platform, accountId: identities.accountId })
+      .from(identities)
+      .innerJoin(people, eq(people.id, identities.personId))
+      .where(and(eq(people.role, 'owner'), ne(identities.platform, CONSOLE_OWNER_ACCOUNT.platform)));
+    return rows.map(accountLabel);
+  }
+
   async get(id: string): Promise<Person | undefined> {
-    const [row] = await this.db.select({ id: people.id, displayName: people.displayName, role: people.role }).from(people).where(eq(people.id, id)).limit(1);
+    const [row] = await this.db.select(personColumns).from(people).where(eq(people.id, id)).limit(1);
     return row as Person | undefined;
   }
 
   async owner(): Promise<Person | undefined> {
-    const [row] = await this.db.select({ id: people.id, displayName: people.displayName, role: people.role }).from(people).where(eq(people.role, 'owner')).limit(1);
+    const [row] = await this.db.select(personColumns).from(people).where(eq(people.role, 'owner')).limit(1);
     return row as Person | undefined;
   }
 
@@ -95,10 +120,10 @@ export class People {
       const byAccount = await this.findByAccount(parseAccount(text));
       if (byAccount) return byAccount;
     }
-    const byName = await this.db.select({ id: people.id, displayName: people.displayName, role: people.role }).from(people).where(ilike(people.displayName, text.replace(/[%_\\]/g, '\\$&'))).limit(2);
+    const byName = await this.db.select(personColumns).from(people).where(ilike(people.displayName, text.replace(/[%_\\]/g, '\\$&'))).limit(2);
     if (byName.length === 1) return byName[0] as Person;
     const byAccountName = await this.db
-      .selectDistinct({ id: people.id, displayName: people.displayName, role: people.role })
+      .selectDistinct(personColumns)
       .from(identities)
       .innerJoin(people, eq(people.id, identities.personId))
       .where(ilike(identities.displayName, text.replace(/[%_\\]/g, '\\$&')))
@@ -113,6 +138,7 @@ export class People {
       id: row.id,
       displayName: row.displayName,
       role: row.role as Role,
+      timeZone: row.timeZone,
       createdAt: row.createdAt,
       accounts: accounts.filter((a) => a.personId === row.id).map(({ platform, accountId, displayName }) => ({ platform, accountId, displayName })),
     }));
@@ -122,7 +148,7 @@ export class People {
     const [row] = await this.db.select().from(people).where(eq(people.id, id)).limit(1);
     if (!row) return undefined;
     const accounts = await this.accountsOf(id);
-    return { id: row.id, displayName: row.displayName, role: row.role as Role, createdAt: row.createdAt, accounts };
+    return { id: row.id, displayName: row.displayName, role: row.role as Role, timeZone: row.timeZone, createdAt: row.createdAt, accounts };
   }
 
   async accountsOf(personId: string, executor: Executor = this.db): Promise<Identity[]> {
@@ -158,6 +184,11 @@ export class People {
     return removed.length > 0;
   }
 
+  /** The person's own time zone, or null to follow the household's. */
+  async setTimeZone(personId: string, timeZone: string | null): Promise<void> {
+    await this.db.update(people).set({ timeZone }).where(eq(people.id, personId));
+  }
+
   async setRole(personId: string, role: Role, executor: Executor = this.db): Promise<void> {
     await executor.update(people).set({ role }).where(eq(people.id, personId));
   }
@@ -174,7 +205,7 @@ export class People {
           .values({ ...account, personId: owner.id })
           .onConflictDoUpdate({ target: [identities.platform, identities.accountId], set: { personId: owner.id } });
       }
-      return { id: owner.id, displayName: owner.displayName, role: owner.role as Role };
+      return { id: owner.id, displayName: owner.displayName, role: owner.role as Role, timeZone: owner.timeZone };
     });
   }
 

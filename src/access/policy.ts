@@ -4,13 +4,10 @@
  * functions, so every decision can be tested without a database.
  */
 import type { ConversationRef } from '../core/index.ts';
-import type { ToolRisk } from '../tools/tool.ts';
+import type { Decision, Role, ToolRisk } from './types.ts';
 
-export type Role = 'owner' | 'member' | 'guest';
+export type { Decision, Role, ToolRisk } from './types.ts';
 export const ROLES: Role[] = ['owner', 'member', 'guest'];
-
-/** allow: runs · ask: an approver decides each call · deny: never offered, refused if called. */
-export type Decision = 'allow' | 'ask' | 'deny';
 export const DECISIONS: Decision[] = ['allow', 'ask', 'deny'];
 
 export type UnknownSenderPolicy = 'refuse' | 'pairing' | 'open';
@@ -39,7 +36,10 @@ export function parsePairs(spec: string): Array<[string, string]> {
     });
 }
 
-/** Defaults per risk, plus optional per-tool entries ("read=allow,write=deny,send_email=ask"). */
+/**
+ * Defaults per risk, plus optional entries per tool or per tool group
+ * ("read=allow,write=deny,send_email=ask,mcp:github:*=ask").
+ */
 export interface RoleTools {
   byRisk: Record<ToolRisk, Decision>;
   byTool: Record<string, Decision>;
@@ -55,8 +55,37 @@ export function parseRoleTools(spec: string): RoleTools {
   return result;
 }
 
-export function roleDecision(tools: RoleTools, tool: { name: string; risk: ToolRisk }): Decision {
-  return tools.byTool[tool.name] ?? tools.byRisk[tool.risk];
+/** What a tool looks like to the rules: its name, risk, group and its own defaults per role. */
+export interface RuledTool {
+  name: string;
+  risk: ToolRisk;
+  group?: string;
+  defaultDecision?: Partial<Record<Role, Decision>>;
+}
+
+/** The grant key that names every tool of a group: `mcp:github:*`. */
+export const groupKey = (group: string): string => `${group}:*`;
+/** The grant key that names every tool of a risk level: `risk:external`. */
+export const riskKey = (risk: ToolRisk): string => `risk:${risk}`;
+
+/** Where a decision came from: a per-person grant, the role's rules, or the tool's own default. */
+export type RuleSource = 'grant' | 'role' | 'tool';
+
+/**
+ * One person's decision for one tool, most specific rule first: their own grant for the tool,
+ * for its group, for its risk level; then the role's rule for the tool or its group; then the
+ * tool's own default for the role (a private-data reader denies guests); then the role's
+ * default for the risk level.
+ */
+export function effectiveDecision(role: Role, roleTools: RoleTools, grants: Record<string, Decision>, tool: RuledTool): { decision: Decision; source: RuleSource } {
+  const group = tool.group ? groupKey(tool.group) : undefined;
+  const granted = grants[tool.name] ?? (group ? grants[group] : undefined) ?? grants[riskKey(tool.risk)];
+  if (granted) return { decision: granted, source: 'grant' };
+  const byRole = roleTools.byTool[tool.name] ?? (group ? roleTools.byTool[group] : undefined);
+  if (byRole) return { decision: byRole, source: 'role' };
+  const own = tool.defaultDecision?.[role];
+  if (own) return { decision: own, source: 'tool' };
+  return { decision: roleTools.byRisk[tool.risk], source: 'role' };
 }
 
 export function parseRoleNames(spec: string): Record<Role, string> {

@@ -5,7 +5,7 @@
  * (src/access/merge.ts) finds them all through the foreign keys.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, date, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { people } from '../db/schema.ts';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -61,6 +61,32 @@ export const linkCodes = pgTable('link_codes', {
   /** platform:account that redeemed it. */
   usedBy: text('used_by'),
 });
+
+/**
+ * `hearth setup` / `hearth owner claim`: a one-time code shown on the owner's terminal; whoever
+ * sends `/claim CODE` to the bot becomes the owner. Only the code's hash is kept. At most one is
+ * open at a time; wrong codes count against it and lock it after a few.
+ */
+export const ownerClaims = pgTable(
+  'owner_claims',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** sha256 of the code as typed (normalized), hex. */
+    codeHash: text('code_hash').notNull(),
+    /** open | claimed | expired | locked | replaced */
+    status: text('status').notNull().default('open'),
+    /** Wrong codes sent while this claim was open. */
+    failures: integer('failures').notNull().default(0),
+    /** setup | cli | admin-api */
+    createdVia: text('created_via').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    expiresAt: at('expires_at').notNull(),
+    /** platform:account that claimed it. */
+    claimedBy: text('claimed_by'),
+    claimedAt: at('claimed_at'),
+  },
+  (t) => [uniqueIndex('owner_claims_one_open').on(t.status).where(sql`${t.status} = 'open'`)],
+);
 
 /** One `ask` tool call waiting for (or decided by) an approver. */
 export const toolApprovals = pgTable(

@@ -5,7 +5,7 @@
  * approver as the answer to the request waiting in that chat. After limit: the daily model-token
  * budget (commands still work when it is used up; they cost no tokens).
  */
-import type { Stage } from '../pipeline/context.ts';
+import { senderOf, type Stage } from '../pipeline/context.ts';
 import { parseCommand } from '../pipeline/stages/commands.ts';
 import type { Access } from './access.ts';
 
@@ -16,15 +16,18 @@ export function senderStage(access: Access): Stage {
   // Account names as the platform shows them, so "/grant Olive …" finds Olive; written on change only.
   const names = new Map<string, string>();
   return async (turn, next) => {
-    const person = turn.person!;
+    const person = senderOf(turn);
+    turn.permissions = await access.permissionsFor(person, turn);
+    // A routine speaks for the person but was not sent from their account just now.
+    if (turn.origin) return next();
     const { platform, conversation, text, sender } = turn.message;
-    await access.contacts.remember(person.id, platform, conversation);
     const account = `${platform}:${sender.accountId}`;
-    if (sender.displayName && names.get(account) !== sender.displayName) {
-      await access.people.rememberDisplayName({ platform, accountId: sender.accountId }, sender.displayName);
-      names.set(account, sender.displayName);
-    }
-    turn.person = { ...person, permissions: await access.permissionsFor(person, turn) };
+    const renamed = Boolean(sender.displayName) && names.get(account) !== sender.displayName;
+    // Both write only on change, and neither depends on the other.
+    await Promise.all([
+      access.contacts.remember(person.id, platform, conversation),
+      renamed ? access.people.rememberDisplayName({ platform, accountId: sender.accountId }, sender.displayName).then(() => void names.set(account, sender.displayName)) : undefined,
+    ]);
 
     const reply = text.trim();
     if (YES.test(reply) || NO.test(reply)) {
@@ -47,13 +50,13 @@ export function senderStage(access: Access): Stage {
 export function budgetStage(access: Access): Stage {
   const told = new Map<string, string>();
   return async (turn, next) => {
-    const person = turn.person!;
+    const person = senderOf(turn);
     const limit = access.usage.limitFor(person.role);
     if (!limit || turn.attempt > 1 || parseCommand(turn.message.text)) return next();
     const used = await access.usage.usedToday(person.id);
     if (used < limit) return next();
     turn.outcome = 'limited';
-    await access.audit.record({ kind: 'rate.limited', actorPersonId: person.id, platform: turn.message.platform, subject: 'tokens-per-day', detail: { limit, used } });
+    await access.audit.recordRepeated(`tokens:${person.id}`, { kind: 'rate.limited', actorPersonId: person.id, platform: turn.message.platform, subject: 'tokens-per-day', detail: { limit, used } });
     const day = new Date().toISOString().slice(0, 10);
     if (told.get(person.id) !== day) {
       told.set(person.id, day);

@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq, gte, like, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { auditEvents } from '../db/schema.ts';
+import { storableJson, storableText } from '../core/index.ts';
+import { auditEvents, auditHead } from '../db/schema.ts';
+import { RepeatedEvents } from './repeats.ts';
 
 export interface AuditEntry {
   kind: string;
@@ -69,17 +71,36 @@ export async function appendRecord(tx: Tx | Db, entry: AuditEntry): Promise<void
     kind: entry.kind,
     actorPersonId: entry.actorPersonId ?? null,
     platform: entry.platform ?? null,
-    subject: entry.subject ?? null,
+    // A stranger's display name or a path can carry characters PostgreSQL refuses.
+    subject: entry.subject == null ? null : storableText(entry.subject),
     // Hash exactly what jsonb will give back (Dates become strings, undefined disappears).
-    detail: JSON.parse(JSON.stringify(entry.detail ?? {})) as Record<string, unknown>,
+    detail: storableJson(JSON.parse(JSON.stringify(entry.detail ?? {}))) as Record<string, unknown>,
   };
-  await tx.insert(auditEvents).values({ ...row, prevHash, hash: hashRecord(prevHash, row) });
+  const hash = hashRecord(prevHash, row);
+  const [written] = await tx.insert(auditEvents).values({ ...row, prevHash, hash }).returning({ id: auditEvents.id });
+  // The head moves in the same transaction, so it always names the newest record (verify.ts).
+  await tx
+    .insert(auditHead)
+    .values({ id: 1, lastId: written!.id, lastHash: hash })
+    .onConflictDoUpdate({ target: auditHead.id, set: { lastId: written!.id, lastHash: hash, updatedAt: new Date() } });
+}
+
+export interface AuditLogOptions {
+  /** Window in which repeats of one source's event are folded into a count (recordRepeated). */
+  repeatWindowMs?: number;
+  /** Sources told apart per window; beyond that repeats share one count. */
+  repeatSources?: number;
+  now?: () => number;
 }
 
 export class AuditLog {
   private readonly db: Db;
-  constructor(db: Db) {
+  private readonly repeats: RepeatedEvents;
+  private readonly now: () => number;
+  constructor(db: Db, options: AuditLogOptions = {}) {
     this.db = db;
+    this.now = options.now ?? Date.now;
+    this.repeats = new RepeatedEvents({ windowMs: options.repeatWindowMs ?? 10 * 60_000, maxSources: options.repeatSources ?? 1_000, now: this.now });
   }
 
   async record(entry: AuditEntry): Promise<void> {
@@ -87,6 +108,19 @@ export class AuditLog {
       await tx.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`);
       await appendRecord(tx, entry);
     });
+  }
+
+  /**
+   * For events anyone can cause over and over (refused strangers, failed authentication,
+   * rate limits): the first per `source` and window is recorded, repeats become one count.
+   */
+  async recordRepeated(source: string, entry: AuditEntry): Promise<void> {
+    for (const due of this.repeats.note(source, entry)) await this.record(due);
+  }
+
+  /** Writes the counts of windows that have closed (all of them when stopping). */
+  async flushRepeated(options: { everything?: boolean } = {}): Promise<void> {
+    for (const due of this.repeats.closed(this.now(), options.everything)) await this.record(due);
   }
 
   /** Newest first. Used by `hearth audit tail|search` and GET /admin/audit. */

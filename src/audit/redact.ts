@@ -9,6 +9,8 @@ const SECRET_KEY = /password|passwd|passphrase|passcode|^pass$|^pwd$|token|secre
 /** camelCase names ending in Key (accessKey, signingKey), without catching "monkey". */
 const SECRET_CAMEL_KEY = /[a-z0-9]Key$/;
 const isSecretKey = (key: string, extra: readonly string[]) => SECRET_KEY.test(key) || SECRET_CAMEL_KEY.test(key) || extra.includes(key);
+/** True for names that hold secrets (GITHUB_TOKEN, apiKey, password…). */
+export const isSecretName = (key: string): boolean => isSecretKey(key, []);
 
 const SECRET_VALUE: RegExp[] = [
   /^bearer\s+\S+/i,

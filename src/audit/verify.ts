@@ -3,11 +3,12 @@
  * its prev_hash is the hash of the record before it; the first record starts from the genesis
  * hash, or — after pruning — from the hash named by the newest `audit.pruned` anchor, which is
  * itself a chained record. Pruning is the only deletion the append-only trigger lets through,
- * and only inside a transaction that sets hearth.audit_prune.
+ * and only inside a transaction that sets hearth.audit_prune. The newest record is also kept
+ * in audit_head (written with each record): a chain ending before it lost its newest records.
  */
-import { asc, gt, lt, desc, sql, and, lte } from 'drizzle-orm';
+import { asc, gt, lt, desc, sql, and, lte, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { auditEvents } from '../db/schema.ts';
+import { auditEvents, auditHead } from '../db/schema.ts';
 import { CHAIN_LOCK, GENESIS_HASH, appendRecord, hashRecord, type AuditRecord } from './audit.ts';
 
 export interface ChainProblem {
@@ -64,6 +65,13 @@ export async function verifyAuditChain(database: Database): Promise<VerifyResult
       problems.unshift({ id: first.id, problem: 'is the oldest record but does not start the chain: older records were deleted without a prune record' });
     }
   }
+  const head = await storedHead(database);
+  if (head && problems.length < MAX_PROBLEMS) {
+    const missing = endProblem(head, previous);
+    if (missing) problems.push(missing);
+  } else if (previous) {
+    warnings.push('no stored head yet (it is written with the next record), so removal of the newest records cannot be checked');
+  }
   if (previous && problems.length < MAX_PROBLEMS) {
     const newestHandedOut = await lastSequenceValue(database);
     if (newestHandedOut !== undefined && newestHandedOut > previous.id) {
@@ -71,6 +79,27 @@ export async function verifyAuditChain(database: Database): Promise<VerifyResult
     }
   }
   return { ok: problems.length === 0, records, firstId: first?.id, lastId: previous?.id, headHash: previous?.hash ?? GENESIS_HASH, problems: problems.slice(0, MAX_PROBLEMS), warnings };
+}
+
+async function storedHead(database: Database): Promise<{ lastId: number; lastHash: string } | undefined> {
+  const [row] = await database.db.select({ lastId: auditHead.lastId, lastHash: auditHead.lastHash }).from(auditHead).where(eq(auditHead.id, 1));
+  return row ? { lastId: Number(row.lastId), lastHash: row.lastHash } : undefined;
+}
+
+/**
+ * The chain must end where the head (written with every record) says it ends. A chain that stops
+ * earlier lost its newest records: an intact but shorter chain, which the hashes alone cannot show.
+ */
+function endProblem(head: { lastId: number; lastHash: string }, newest: AuditRecord | undefined): ChainProblem | undefined {
+  const short = head.lastHash.slice(0, 12);
+  if (!newest) return { id: head.lastId, problem: `is missing, with every record before it: the log is empty but its stored head names record #${head.lastId} (hash ${short}…)` };
+  if (newest.id < head.lastId) {
+    const range = newest.id + 1 === head.lastId ? `#${head.lastId}` : `#${newest.id + 1}–#${head.lastId}`;
+    return { id: head.lastId, problem: `is missing: the newest records were removed (${range}, up to ${head.lastId - newest.id} records; the stored head names #${head.lastId}, hash ${short}…, but the log ends at #${newest.id})` };
+  }
+  if (newest.id > head.lastId) return { id: newest.id, problem: `was written without moving the stored head (which names #${head.lastId}): written outside Hearth` };
+  if (newest.hash !== head.lastHash) return { id: newest.id, problem: `does not match the stored head (hash ${short}…): the newest records were replaced` };
+  return undefined;
 }
 
 async function lastSequenceValue(database: Database): Promise<number | undefined> {

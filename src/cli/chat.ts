@@ -6,8 +6,11 @@ import { createConsoleAdapter } from '../../adapters/console/index.ts';
 import { createHearth } from '../hearth.ts';
 import { createLogger } from '../log.ts';
 import { bootConfig, reportFatal } from './boot.ts';
+import { installStopSignals } from './stop-signals.ts';
 
 export async function runChat(configFile: string | undefined): Promise<void> {
+  // First of all: Ctrl-C or SIGTERM at any moment ends in a clean stop (database closed).
+  const stop = installStopSignals();
   const config = bootConfig(configFile);
   // Logs go to stderr, quiet by default, so the conversation on stdout stays readable and scriptable.
   const log = createLogger({ level: process.env.HEARTH_LOG_LEVEL ?? 'warn', stream: process.stderr });
@@ -17,8 +20,8 @@ export async function runChat(configFile: string | undefined): Promise<void> {
   const adapter = createConsoleAdapter({ input: process.stdin, output: process.stdout, interactive, agentName: config.agent.name, onDrained: () => finish() });
   const hearth = await createHearth({ config, log, adapters: [adapter] }).catch(reportFatal);
   if (interactive) process.stdout.write(`Talking to ${config.agent.name} (${config.ollama.model} at ${config.ollama.host}). Ctrl-D to leave.\n`);
-  await hearth.start();
-  process.on('SIGINT', () => finish());
+  void stop.received.then(() => finish());
+  if (!stop.requested) await hearth.start();
   await finished;
   await hearth.stop();
 }

@@ -4,17 +4,19 @@
  * OLLAMA_EMBED_MODEL), forget (hard delete, audited) and list. Progress and summaries go to
  * stderr, so `hearth memory export > memories.jsonl` leaves a clean file.
  */
+import { ollamaPoolFor } from '../agent/pool.ts';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
+import { migrateSafely, plainLog } from '../backup/before-migration.ts';
 import { AuditLog } from '../audit/audit.ts';
 import { createLogger } from '../log.ts';
 import { createEmbedder, EmbeddingUnavailableError } from '../memory/embedder.ts';
 import { MemoryStore } from '../memory/store.ts';
 import { exportLine, importMemories } from '../memory/transfer.ts';
+import { forgetMemory } from '../memory/governance.ts';
 import { bootConfig, reportFatal } from './boot.ts';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -35,9 +37,9 @@ async function withStore<T>(command: Command, run: (store: MemoryStore, database
   const config = bootConfig(command.optsWithGlobals<{ config?: string }>().config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }).catch(reportFatal);
   try {
-    await runMigrations(database);
+    await migrateSafely(database, config, plainLog());
     const log = createLogger({ level: process.env.HEARTH_LOG_LEVEL ?? 'warn', stream: process.stderr });
-    const embedder = createEmbedder({ host: config.ollama.host, model: config.ollama.embedModel, keepAlive: config.ollama.keepAlive, timeoutMs: config.memory.embedTimeoutMs, coolDownMs: 0 });
+    const embedder = createEmbedder({ host: ollamaPoolFor(config), model: config.ollama.embedModel, keepAlive: config.ollama.keepAlive, timeoutMs: config.ollama.embedTimeoutMs, coolDownMs: 0 });
     return await run(new MemoryStore({ database, embedder, log, maxChars: config.memory.maxChars }), database);
   } catch (error) {
     await database.close();
@@ -123,20 +125,13 @@ export function registerMemoryCommands(program: Command): void {
     .description('delete one memory for good (row and embedding), audited')
     .action(async (id: string, _options: unknown, command: Command) => {
       await withStore(command, async (store, database) => {
-        const removed = /^\d+$/.test(id) ? await store.remove(Number(id)) : undefined;
+        const [owner] = await database.rows<{ id: string }>(sql`select id from people where role = 'owner' order by created_at limit 1`);
+        const removed = /^\d+$/.test(id) ? await forgetMemory(store, new AuditLog(database.db), Number(id), { actorPersonId: owner?.id ?? null, platform: 'cli', via: 'cli' }) : undefined;
         if (!removed) {
           say(`no memory #${id}`);
           process.exitCode = 1;
           return;
         }
-        const [owner] = await database.rows<{ id: string }>(sql`select id from people where role = 'owner' order by created_at limit 1`);
-        await new AuditLog(database.db).record({
-          kind: 'memory.deleted',
-          actorPersonId: owner?.id ?? null,
-          platform: 'cli',
-          subject: `memory:${removed.id}`,
-          detail: { scope: removed.scope, ownerPersonId: removed.personId, roomKey: removed.roomKey, createdBy: removed.createdBy, via: 'cli' },
-        });
         say(`forgot memory #${removed.id}`);
       });
     });

@@ -4,21 +4,22 @@
  * when it holds the embedded database (see src/http/admin-client.ts).
  */
 import type { Command } from 'commander';
-import { openAdminSession, type AdminSession } from '../http/admin-client.ts';
+import { openAdminSession, type AdminSession, type SessionOptions } from '../http/admin-client.ts';
 import { OperationError, type OperationName, type Params } from '../http/admin-operations.ts';
 import { bootConfig, reportFatal } from './boot.ts';
 
-type Print = (result: any) => string;
+/** Formats a result; `via` is 'database' or the URL of the running Hearth that answered. */
+type Print = (result: any, via: string) => string;
 
 /** Runs one operation and prints its result (or its JSON with --json). Exit code 1 on refusal. */
-export async function runAdmin(command: Command, name: OperationName, params: Params, print: Print): Promise<void> {
+export async function runAdmin(command: Command, name: OperationName, params: Params, print: Print, sessionOptions: SessionOptions = {}): Promise<void> {
   const options = command.optsWithGlobals<{ config?: string; json?: boolean }>();
   const config = bootConfig(options.config);
   let session: AdminSession | undefined;
   try {
-    session = await openAdminSession(config);
+    session = await openAdminSession(config, sessionOptions);
     const result = await session.run(name, params);
-    process.stdout.write(`${options.json ? JSON.stringify(result, null, 2) : print(result)}\n`);
+    process.stdout.write(`${options.json ? JSON.stringify(result, null, 2) : print(result, session.via)}\n`);
   } catch (error) {
     if (!(error instanceof OperationError)) reportFatal(error);
     process.stderr.write(`${error.message}\n`);

@@ -1,5 +1,6 @@
 import type { InboundMessage, OutboundMessage, SentMessage, ConversationRef } from './message.ts';
 import type { Logger } from './logger.ts';
+import type { SetAsideEvent } from './set-aside.ts';
 
 /** How an adapter's platform differs; the pipeline adapts to these instead of to platform names. */
 export interface AdapterCapabilities {
@@ -16,8 +17,11 @@ export interface AdapterCapabilities {
   minEditIntervalMs?: number;
 }
 
-/** What happened to an inbound event handed to the pipeline. */
-export type ReceiveOutcome = 'accepted' | 'duplicate';
+/**
+ * What happened to an inbound event handed to the pipeline. 'dropped': not stored at all (an
+ * unknown account's chatter or flood); like the others, the adapter acknowledges it.
+ */
+export type ReceiveOutcome = 'accepted' | 'duplicate' | 'dropped';
 
 /** Small durable key/value store per adapter: polling offsets, sync tokens, registered commands. */
 export interface AdapterState {
@@ -30,11 +34,22 @@ export interface AdapterAuditEvent {
   kind: string;
   subject?: string;
   detail?: Record<string, unknown>;
+  /**
+   * For events anyone can repeat (a wrong webhook secret): who caused it (client address).
+   * Repeats from one source are then counted in one record per window, not recorded one by one.
+   */
+  source?: string;
 }
 
 export interface BotCommand {
   name: string;
   description: string;
+}
+
+/** A connection only one Hearth process may run at a time (a polling loop, a gateway session). */
+export interface ExclusiveConnection {
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface AdapterContext {
@@ -50,13 +65,25 @@ export interface AdapterContext {
   isKnownAccount(accountId: string): Promise<boolean>;
   /** Chat commands Hearth understands, for platforms that register them (Telegram). */
   commands: BotCommand[];
+  /**
+   * Records an event that could not be taken in (see handOver in set-aside.ts); once it resolves
+   * the adapter acknowledges the event to the platform and moves on.
+   */
+  setAside(event: SetAsideEvent): Promise<void>;
+  /**
+   * Runs a receiving connection in exactly one of the Hearth processes sharing a database:
+   * started now if no other process holds it, else when its holder stops or dies; stopped if this
+   * process loses it. Resolves after the first try. Absent (outside a gateway): just start it.
+   */
+  exclusive?(name: string, connection: ExclusiveConnection): Promise<void>;
 }
 
 /** A fetch-style handler the HTTP server mounts, for platforms that push events (webhooks). */
 export interface WebhookRoute {
   method: 'POST';
   path: string;
-  handle(request: Request): Promise<Response>;
+  /** `client`: the caller's address as the HTTP server saw it ('unknown' when it cannot tell). */
+  handle(request: Request, info?: { client: string }): Promise<Response>;
 }
 
 export interface HealthReport {
@@ -70,6 +97,11 @@ export interface DoctorCheck {
   detail: string;
   /** What to do about it, when not ok. */
   fix?: string;
+  /**
+   * With ok false: worth knowing, but Hearth works (a sandbox switched off, a room it cannot
+   * read). Shown as a warning; does not fail `hearth doctor`.
+   */
+  warning?: true;
 }
 
 export interface Adapter {
@@ -80,11 +112,28 @@ export interface Adapter {
   send(message: OutboundMessage): Promise<SentMessage>;
   edit?(conversation: ConversationRef, messageId: string, text: string): Promise<void>;
   sendTyping?(conversation: ConversationRef): Promise<void>;
+  /**
+   * Deletes a message someone sent (one that carried a password). Absent where the platform
+   * cannot; throws a Platform*Error where it refuses (Discord never lets a bot delete in a DM).
+   */
+  deleteMessage?(conversation: ConversationRef, messageId: string): Promise<void>;
   /** Connection state for /readyz. */
   health(): HealthReport;
+  /**
+   * A direct conversation with an account this platform knows, opened if need be, so Hearth can
+   * reach a person who never wrote first (a reminder, an approval request). Absent when the
+   * platform cannot do it; throws a Platform*Error when the platform refuses.
+   */
+  openDirect?(accountId: string): Promise<ConversationRef>;
   /** Credential and connectivity checks for `hearth doctor`; must not start receiving. */
   doctor?(): Promise<DoctorCheck[]>;
   webhook?: WebhookRoute;
+  /**
+   * The whole adapter is one connection only one Hearth process may run (a gateway session or
+   * a sync loop with its own device keys): when several processes share a database, only the one
+   * holding it starts the adapter, answers its turns and sends its replies.
+   */
+  readonly exclusive?: boolean;
 }
 
 export type { InboundMessage, OutboundMessage, SentMessage, ConversationRef };

@@ -65,6 +65,8 @@ export interface OutboundMessage {
   replyToMessageId?: string;
   /** The person being answered: the only user an adapter may ping (Discord allowed_mentions). */
   addressee?: Sender;
+  /** A word while the answer is still coming ("still thinking"), not the answer itself. */
+  interim?: boolean;
 }
 
 export interface SentMessage {

@@ -2,12 +2,14 @@
  * Opens Hearth's database: PGlite with pgvector in a data folder by default (zero setup), or a
  * PostgreSQL server through postgres.js when DATABASE_URL is set. Both expose the same drizzle API.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
 import * as schema from './schema.ts';
 import { lockDataFolder } from './data-lock.ts';
+import { pgliteStartParams, pgliteTemplate } from './pglite-template.ts';
+import type { LockSession, LockSessionOptions } from './lock-session.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type DriverName = 'pglite' | 'postgres';
@@ -19,6 +21,13 @@ export interface Database {
   location: string;
   /** Runs raw SQL and returns rows the same way on both drivers. */
   rows<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
+  /** PostgreSQL only: the settings every pooled connection starts with (see OpenOptions.sessionSettings). */
+  sessionSettings?: Readonly<Record<string, string>>;
+  /**
+   * PostgreSQL only: a connection of its own for advisory locks, through which several Hearth
+   * processes share the work (src/pipeline/connections.ts). PGlite has one process by nature.
+   */
+  openLockSession?(options: LockSessionOptions): Promise<LockSession>;
   close(): Promise<void>;
 }
 
@@ -27,6 +36,14 @@ export interface OpenOptions {
   dataDir: string;
   /** PGlite only: keep everything in memory (tests, benchmarks). */
   inMemory?: boolean;
+  /** PGlite only: a new database starts without Hearth's tables (restoring a backup at its own schema). */
+  emptyWhenNew?: boolean;
+  /**
+   * PostgreSQL only: run-time settings every connection of the pool starts with (sent when it
+   * connects), e.g. the memory search's HNSW settings, so a query needs no transaction to set
+   * them first. Only Hearth uses the pool.
+   */
+  sessionSettings?: Record<string, string>;
 }
 
 export class DatabaseUnavailableError extends Error {
@@ -39,7 +56,7 @@ export class DatabaseUnavailableError extends Error {
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.sessionSettings) : openPglite(options);
 }
 
 async function openPglite(options: OpenOptions): Promise<Database> {
@@ -53,9 +70,12 @@ async function openPglite(options: OpenOptions): Promise<Database> {
   const unlock = folder ? lockDataFolder(folder) : () => {};
   let client;
   try {
+    // A new database starts as a copy of the migrated template instead of initdb + migrations.
+    const fresh = !folder || !existsSync(join(folder, 'PG_VERSION'));
     // A household's data fits easily in 16 MB of buffers; PostgreSQL's default 128 MB would
-    // cost that much resident memory on a box that may have 2 GB in all.
-    client = await PGlite.create({ dataDir: folder, extensions: { vector }, postgresqlconf: ['shared_buffers=16MB', 'wal_buffers=1MB', 'work_mem=4MB'] });
+    // cost that much resident memory on a box that may have 2 GB in all. On the command line
+    // rather than in postgresql.conf: PGlite cannot write that file in memory, so there they were lost.
+    client = await PGlite.create({ dataDir: folder, extensions: { vector }, startParams: pgliteStartParams(PGlite.defaultStartParams), loadDataDir: fresh && !options.emptyWhenNew ? await pgliteTemplate() : undefined });
   } catch (error) {
     unlock();
     throw new DatabaseUnavailableError(
@@ -80,9 +100,9 @@ async function openPglite(options: OpenOptions): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, sessionSettings?: Record<string, string>): Promise<Database> {
   const [{ default: postgres }, { drizzle }] = await Promise.all([import('postgres'), import('drizzle-orm/postgres-js')]);
-  const client = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+  const client = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 10, ...(sessionSettings ? { connection: sessionSettings } : {}) });
   try {
     await client`select 1`;
   } catch (error) {
@@ -98,8 +118,13 @@ async function openPostgres(url: string): Promise<Database> {
     db,
     driver: 'postgres',
     location: redactUrl(url),
+    ...(sessionSettings ? { sessionSettings } : {}),
     async rows<T>(query: SQL) {
       return (await db.execute(query)) as unknown as T[];
+    },
+    async openLockSession(options) {
+      const { openLockSession } = await import('./lock-session.ts');
+      return openLockSession(url, options);
     },
     close: () => client.end({ timeout: 5 }),
   };

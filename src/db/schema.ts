@@ -11,6 +11,8 @@ export const people = pgTable('people', {
   id: text('id').primaryKey(),
   displayName: text('display_name').notNull(),
   role: text('role').notNull().default('guest'),
+  /** IANA zone the person set with /timezone; null: the household's (HEARTH_TIMEZONE). */
+  timeZone: text('time_zone'),
   createdAt: createdAt(),
 });
 
@@ -46,6 +48,11 @@ export const journal = pgTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+    /**
+     * The PostgreSQL process lock (src/db/lock-session.ts) of the Hearth process working on it:
+     * when that lock is gone the process died, and the claim is taken over before its lease ends.
+     */
+    claimedBy: integer('claimed_by'),
     lastError: text('last_error'),
     /** The user was already told the model is unavailable; later retries stay quiet. */
     apologized: boolean('apologized').notNull().default(false),
@@ -109,6 +116,8 @@ export const messages = pgTable(
     role: text('role').notNull(),
     authorName: text('author_name'),
     content: text('content').notNull(),
+    /** For a user message: the per-turn note ([Now: …], recalled memories) sent before it, replayed with it so the next request keeps the prompt's prefix. */
+    note: text('note'),
     journalId: bigint('journal_id', { mode: 'number' }).references(() => journal.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
@@ -149,3 +158,36 @@ export const adapterState = pgTable(
   },
   (t) => [primaryKey({ columns: [t.platform, t.key] })],
 );
+
+/**
+ * Platform events set aside because they could not be read or journaled after a few attempts
+ * ("poison"), so the events after them could flow. One row per event (a redelivery bumps
+ * `attempts`); the excerpt is bounded and storable. Shown by `hearth doctor`, counted in
+ * /metrics, pruned after 30 days.
+ */
+export const poisonEvents = pgTable(
+  'poison_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    platform: text('platform').notNull(),
+    eventId: text('event_id').notNull(),
+    error: text('error').notNull(),
+    excerpt: text('excerpt').notNull(),
+    attempts: integer('attempts').notNull().default(1),
+    firstAt: timestamp('first_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastAt: timestamp('last_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('poison_events_event_key').on(t.platform, t.eventId), index('poison_events_last_idx').on(t.lastAt)],
+);
+
+/**
+ * The newest audit record as last written: one row, updated in the transaction that appends each
+ * record. `hearth audit verify` compares the chain's end with it, so deleting the newest records
+ * (which leaves an intact but shorter chain) is found and named.
+ */
+export const auditHead = pgTable('audit_head', {
+  id: integer('id').primaryKey(),
+  lastId: bigint('last_id', { mode: 'number' }).notNull(),
+  lastHash: text('last_hash').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

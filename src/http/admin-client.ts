@@ -6,12 +6,14 @@
  */
 import type { Config } from '../config/types.ts';
 import { openDatabase, type Database } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
+import { migrateSafely, plainLog } from '../backup/before-migration.ts';
 import { DataFolderInUseError } from '../db/data-lock.ts';
 import { AuditLog } from '../audit/audit.ts';
 import { People, parseOwnerAccounts } from '../access/people.ts';
 import { createAccess, outboxNotify } from '../access/access.ts';
-import { builtinTools } from '../tools/builtin/index.ts';
+import { Contacts } from '../access/contacts.ts';
+import { offlineTools } from '../catalog.ts';
+import { createLogger } from '../log.ts';
 import { OperationError, operations, type OperationName, type Params } from './admin-operations.ts';
 
 export interface AdminSession {
@@ -21,7 +23,12 @@ export interface AdminSession {
   close(): Promise<void>;
 }
 
-export async function openAdminSession(config: Config): Promise<AdminSession> {
+export interface SessionOptions {
+  /** Offline only: start the MCP servers for the session, so their tools are listed (`hearth tools --start`). */
+  startServers?: boolean;
+}
+
+export async function openAdminSession(config: Config, options: SessionOptions = {}): Promise<AdminSession> {
   let database: Database;
   try {
     database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -33,7 +40,7 @@ export async function openAdminSession(config: Config): Promise<AdminSession> {
     return httpSession(config, config.access.adminToken);
   }
   try {
-    await runMigrations(database);
+    await migrateSafely(database, config, plainLog());
   } catch (error) {
     await database.close();
     throw error;
@@ -41,17 +48,28 @@ export async function openAdminSession(config: Config): Promise<AdminSession> {
   const audit = new AuditLog(database.db);
   const people = new People(database.db);
   await people.ensureOwner(parseOwnerAccounts(config.owner));
-  const access = createAccess({ config, database, audit, people, notify: outboxNotify(database), tools: () => builtinTools, platforms: () => [] });
+  const { catalog, features } = offlineTools({ config, database, log: createLogger({ level: 'silent' }) });
+  const access = createAccess({ config, database, audit, people, contacts: new Contacts(database.db), notify: outboxNotify(database), catalog, platforms: () => [] });
+  const servers = options.startServers ? features.find((f) => f.name === 'mcp') : undefined;
+  await servers?.start?.();
   return {
     via: 'database',
     run: (name, params = {}) => operations[name].run(access, params, 'cli'),
-    close: () => database.close(),
+    async close() {
+      await servers?.stop?.();
+      await database.close();
+    },
   };
 }
 
-function httpSession(config: Config, token: string): AdminSession {
+/** Where a Hearth started with this configuration serves HTTP, as seen from this machine. */
+export function runningHearthUrl(config: Config): string {
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`;
+}
+
+function httpSession(config: Config, token: string): AdminSession {
+  const base = runningHearthUrl(config);
   return {
     via: base,
     async run(name, params = {}) {

@@ -5,10 +5,12 @@
  * even the right token waits — and every authorized call is audited.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Access } from '../access/access.ts';
 import { OperationError, operations, type Params } from './admin-operations.ts';
+import { clientOf } from './client.ts';
+import { toolKeyProblem } from '../access/grants.ts';
 
 export interface AdminOptions {
   token: string | undefined;
@@ -24,15 +26,6 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-async function clientOf(c: Context): Promise<string> {
-  try {
-    const { getConnInfo } = await import('@hono/node-server/conninfo');
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'in-process'; // app.request() in tests has no socket
-  }
-}
-
 /** Paths as audited: codes in them are credentials of a sort, so they are masked. */
 const auditedPath = (path: string) => path.replace(/(\/pairing\/)[^/]+/, '$1***');
 
@@ -46,7 +39,8 @@ export function adminRoutes(app: Hono, access: Access, options: AdminOptions): v
     const base = { kind: 'admin.auth_failed', subject: auditedPath(c.req.path), detail: { method: c.req.method, client } };
     const state = await failures.get(client);
     if (state && state.remainingPoints <= 0) {
-      await access.audit.record({ ...base, detail: { ...base.detail, reason: 'too many failed attempts' } });
+      // Counted per client and window: a script hammering the API adds a bounded number of rows.
+      await access.audit.recordRepeated(`admin:${client}`, { ...base, subject: '/admin', detail: { ...base.detail, reason: 'too many failed attempts' } });
       c.header('Retry-After', String(Math.ceil(state.msBeforeNext / 1000)));
       return c.json({ error: 'too many failed attempts; try again later' }, 429);
     }
@@ -54,7 +48,7 @@ export function adminRoutes(app: Hono, access: Access, options: AdminOptions): v
     const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
     if (!given || !tokenMatches(given, token)) {
       await failures.consume(client).catch(() => undefined);
-      await access.audit.record({ ...base, detail: { ...base.detail, reason: given ? 'wrong token' : 'no bearer token' } });
+      await access.audit.recordRepeated(`admin:${client}`, { ...base, subject: '/admin', detail: { ...base.detail, reason: given ? 'wrong token' : 'no bearer token', path: auditedPath(c.req.path).slice(0, 200) } });
       c.header('WWW-Authenticate', 'Bearer realm="hearth-admin"');
       return c.json({ error: 'unauthorized: send Authorization: Bearer <HEARTH_ADMIN_TOKEN>' }, 401);
     }
@@ -71,12 +65,29 @@ export function adminRoutes(app: Hono, access: Access, options: AdminOptions): v
         body = Object.fromEntries(Object.entries(raw ?? {}).map(([key, value]) => [key, value === null || value === undefined ? undefined : String(value)]));
       }
       const params: Params = { ...c.req.query(), ...body, ...c.req.param() };
+      const problem = paramProblem(params);
+      if (problem) return c.json({ error: problem }, 400);
       try {
-        return c.json((await operation.run(access, params, 'admin-api')) as object);
+        const result = await operation.run(access, params, 'admin-api');
+        return result instanceof Response ? result : c.json(result as object);
       } catch (error) {
         if (error instanceof OperationError) return c.json({ error: error.message }, error.status);
         throw error;
       }
     });
   }
+}
+
+/**
+ * Ids, codes, names and tool names as the API accepts them: bounded, printable, and a tool name
+ * in its own alphabet. A bad one is the caller's mistake (400), never a database error (500).
+ */
+function paramProblem(params: Params): string | undefined {
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    if (value.length > 500) return `"${name}" is too long (at most 500 characters)`;
+    if (/[\u0000-\u001f\u007f]/.test(value) || !value.isWellFormed()) return `"${name}" contains control characters or broken text`;
+  }
+  if (params.tool !== undefined) return toolKeyProblem(params.tool);
+  return undefined;
 }

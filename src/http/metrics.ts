@@ -1,5 +1,5 @@
 /** Prometheus metrics (prom-client), one registry per gateway so tests and benches stay isolated. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -12,6 +12,7 @@ export interface Metrics {
   embeddingFailures: Counter<'operation'>;
   memoryRecallSeconds: Histogram;
   summaries: Counter<'outcome'>;
+  poisonEvents: Counter<'platform'>;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -34,6 +35,21 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     toolCalls: new Counter({ name: 'hearth_tool_calls_total', help: 'Tool calls by tool and decision', labelNames: ['tool', 'decision'], registers }),
     embeddingFailures: new Counter({ name: 'hearth_embedding_failures_total', help: 'Embedding calls that failed, by operation (recall, write, retry, reindex)', labelNames: ['operation'], registers }),
     memoryRecallSeconds: new Histogram({ name: 'hearth_memory_recall_seconds', help: 'Time to embed a message and recall memories for it', buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15], registers }),
+    poisonEvents: new Counter({ name: 'hearth_poison_events_total', help: 'Platform events set aside because they could not be read or journaled (see hearth doctor)', labelNames: ['platform'], registers }),
     summaries: new Counter({ name: 'hearth_conversation_summaries_total', help: 'Conversation summaries made (ok) or attempted (failed)', labelNames: ['outcome'], registers }),
   };
+}
+
+/** 1 for each platform connection (telegram:polling, discord, matrix) this process holds now. */
+export function connectionGauge(registry: Registry, held: () => string[]): void {
+  new Gauge({
+    name: 'hearth_connection_held',
+    help: 'Platform connections this Hearth process holds (1); with several processes on one database, each is held by one',
+    labelNames: ['connection'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const connection of held()) this.set({ connection }, 1);
+    },
+  });
 }

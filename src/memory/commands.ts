@@ -4,18 +4,19 @@
  */
 import type { AuditLog } from '../audit/audit.ts';
 import type { Person } from '../access/people.ts';
-import type { TurnContext } from '../pipeline/context.ts';
+import { senderOf, type TurnContext } from '../pipeline/context.ts';
 import type { ChatCommand } from '../pipeline/stages/commands.ts';
 import type { MemoryScope } from './schema.ts';
 import { MemoryRejectedError, type Memory, type MemoryStore } from './store.ts';
 import { isVisibleTo, mayForget, mayWrite, type Viewer } from './privacy.ts';
+import { recordForgotten } from './governance.ts';
 
 const SCOPE_WORDS: Record<string, MemoryScope> = { me: 'person', private: 'person', mine: 'person', room: 'room', here: 'room', chat: 'room', household: 'household', home: 'household', everyone: 'household' };
 
 export const SCOPE_NAMES: Record<MemoryScope, string> = { person: 'only for you', room: 'for this chat', household: 'for the whole household' };
 
 export function viewerOf(turn: TurnContext): Viewer {
-  const person = turn.person!;
+  const person = senderOf(turn);
   return { personId: person.id, role: person.role, roomKey: turn.conversationKey, direct: turn.message.conversation.kind === 'direct' };
 }
 
@@ -27,14 +28,14 @@ export function parseRemember(args: string): { scope: MemoryScope; text: string 
 }
 
 export interface StoreMemoryInput {
-  turn: { person?: Person; conversationKey: string; journalId?: number | null };
+  turn: { person: Person; conversationKey: string; journalId?: number | null };
   text: string;
   scope: MemoryScope;
 }
 
 /** Shared by /remember and the remember tool: the owner of a private memory is always the sender. */
 export async function rememberFor(store: MemoryStore, input: StoreMemoryInput): Promise<string> {
-  const person = input.turn.person!;
+  const person = input.turn.person;
   if (!mayWrite(input.scope, person.role)) throw new MemoryRejectedError(`Guests can only ask me to remember things for themselves, not ${SCOPE_NAMES[input.scope]}.`);
   const { memory, duplicate, embedded } = await store.add({
     text: input.text,
@@ -58,7 +59,7 @@ export function memoryCommands(store: MemoryStore, audit: AuditLog): ChatCommand
         if (!args.trim()) return 'Tell me what to remember, e.g. "/remember I prefer tea to coffee" or "/remember household: the bins go out on Tuesday".';
         const { scope, text } = parseRemember(args);
         try {
-          return await rememberFor(store, { turn, text, scope });
+          return await rememberFor(store, { turn: { person: senderOf(turn), conversationKey: turn.conversationKey, journalId: turn.journalId }, text, scope });
         } catch (error) {
           if (error instanceof MemoryRejectedError) return error.message;
           throw error;
@@ -90,21 +91,14 @@ export function memoryCommands(store: MemoryStore, audit: AuditLog): ChatCommand
       name: 'forget',
       description: 'Delete a memory: /forget <number or words>',
       async run(turn, args) {
-        const person = turn.person!;
+        const person = senderOf(turn);
         const viewer = viewerOf(turn);
         const query = args.trim();
         if (!query) return 'Tell me which memory to delete: /forget <number> (see /memories), or /forget followed by words from it.';
         const byId = /^#?(\d{1,15})$/.exec(query);
         const forget = async (memory: Memory) => {
           await store.remove(memory.id);
-          await audit.record({
-            kind: 'memory.deleted',
-            actorPersonId: person.id,
-            platform: turn.message.platform,
-            subject: `memory:${memory.id}`,
-            // No memory text here: the audit log is append-only and deleting must really delete.
-            detail: { scope: memory.scope, ownerPersonId: memory.personId, roomKey: memory.roomKey, createdBy: memory.createdBy, via: 'chat' },
-          });
+          await recordForgotten(audit, memory, { actorPersonId: person.id, platform: turn.message.platform, via: 'chat' });
           return isVisibleTo(memory, viewer) ? `Forgotten: "${memory.text}" (#${memory.id}).` : `Forgotten: memory #${memory.id}.`;
         };
         if (byId) {

@@ -5,7 +5,8 @@
  */
 import type { FeatureFactory } from '../pipeline/feature.ts';
 import { memoryCommands, viewerOf } from './commands.ts';
-import { createEmbedder } from './embedder.ts';
+import { embedderFor } from './embedder.ts';
+import { ollamaPoolFor } from '../agent/pool.ts';
 import { extractFacts } from './extract.ts';
 import { createOneShotChat } from './one-shot.ts';
 import { recallFor } from './recall.ts';
@@ -19,7 +20,7 @@ export const memoryFeature: FeatureFactory = (deps) => {
   const { config, metrics } = deps;
   const settings = config.memory;
   const log = deps.log.child({ feature: 'memory' });
-  const embedder = createEmbedder({ host: config.ollama.host, model: config.ollama.embedModel, keepAlive: config.ollama.keepAlive, timeoutMs: settings.embedTimeoutMs });
+  const embedder = embedderFor(config);
   const store = new MemoryStore({
     database: deps.database,
     embedder,
@@ -27,7 +28,7 @@ export const memoryFeature: FeatureFactory = (deps) => {
     maxChars: settings.maxChars,
     onEmbedFailure: (operation) => metrics.embeddingFailures.inc({ operation }),
   });
-  const chat = createOneShotChat({ host: config.ollama.host, model: config.ollama.model, contextTokens: config.ollama.contextTokens, keepAlive: config.ollama.keepAlive, timeoutMs: config.ollama.turnTimeoutMs });
+  const chat = createOneShotChat({ host: ollamaPoolFor(config), model: config.ollama.model, contextTokens: config.ollama.contextTokens, keepAlive: config.ollama.keepAlive, timeoutMs: config.ollama.turnTimeoutMs });
   if (settings.summaries) {
     deps.history.useSummaries({
       summarizer: createSummarizer(chat),
@@ -37,19 +38,15 @@ export const memoryFeature: FeatureFactory = (deps) => {
     });
   }
 
-  // Background work (pending embeddings, automatic facts) is tracked so stop() can wait for it.
+  // Automatic facts run after the reply; they are tracked so stop() can wait for them.
   const running = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     const tracked = work.finally(() => running.delete(tracked));
     running.add(tracked);
     return tracked;
   };
-  let timer: NodeJS.Timeout | undefined;
-  let retrying = false;
   /** Every retryIntervalMs: embed what is pending, and keep the full-text index compact. */
   const retryPending = async () => {
-    if (retrying) return;
-    retrying = true;
     try {
       const embedded = await store.embedPending();
       if (embedded) log.info({ embedded }, 'embedded memories that were saved while the embedding service was down');
@@ -60,8 +57,6 @@ export const memoryFeature: FeatureFactory = (deps) => {
       await store.tidy();
     } catch (error) {
       log.debug({ err: error }, 'could not merge the full-text index pending list');
-    } finally {
-      retrying = false;
     }
   };
 
@@ -105,11 +100,9 @@ export const memoryFeature: FeatureFactory = (deps) => {
         );
       }
       if (pending) log.info({ pending }, 'some memories are waiting to be embedded; retrying in the background');
-      timer = setInterval(() => void track(retryPending()), settings.retryIntervalMs);
-      timer.unref();
+      deps.every('memory-embed-pending', settings.retryIntervalMs, retryPending);
     },
     async stop() {
-      clearInterval(timer);
       await Promise.allSettled([...running]);
     },
   };

@@ -15,12 +15,8 @@ export interface HistoryTurn {
   role: 'user' | 'assistant';
   content: string;
   authorName: string | null;
-}
-
-export interface StoredTurn extends HistoryTurn {
-  conversationKey: string;
-  personId?: string | null;
-  journalId: number;
+  /** A user message's per-turn note as it was sent then; the prompt repeats it so requests share their prefix. */
+  note?: string | null;
 }
 
 /** What the prompt carries of a conversation's past: a summary of old turns, then recent turns. */
@@ -43,10 +39,14 @@ export interface SummaryOptions {
 const MAX_UNSUMMARIZED = 300;
 /** At most this many summarizer calls in one turn; each costs seconds on a CPU. */
 const MAX_SUMMARY_CALLS = 3;
+/** Conversations whose history window is remembered; the oldest is forgotten first. */
+const MAX_REMEMBERED_WINDOWS = 1_000;
 
 export class History {
   private readonly db: Db;
   private summaries: SummaryOptions | undefined;
+  /** Per conversation, the first message of the history window `recent()` sends (see there). */
+  private readonly windowStarts = new Map<string, number>();
   constructor(db: Db) {
     this.db = db;
   }
@@ -56,30 +56,41 @@ export class History {
     this.summaries = options;
   }
 
-  /** Idempotent per (journal entry, role): a retried turn does not store its question twice. */
-  async append(turn: StoredTurn): Promise<void> {
-    await this.db
-      .insert(messages)
-      .values({ conversationKey: turn.conversationKey, personId: turn.personId ?? null, role: turn.role, authorName: turn.authorName, content: turn.content, journalId: turn.journalId })
-      .onConflictDoNothing();
-  }
-
-  /** Newest turns before this journal entry whose text fits in `budgetChars`, oldest first. */
+  /**
+   * Newest turns before this journal entry whose text fits in `budgetChars`, oldest first.
+   *
+   * Trimmed in large steps: dropping the oldest turn every turn would change the prompt's
+   * beginning every turn and Ollama would reprocess all of it. So the window keeps its first
+   * message while the turns from there fit; when they no longer do, it restarts with the newest
+   * turns that fit in half the budget (and half of `maxTurns`), and grows from there again.
+   * Where each window starts is remembered per conversation in this process (after a restart
+   * the first turn starts a new window).
+   */
   async recent(conversationKey: string, beforeJournalId: number, budgetChars: number, maxTurns = 40): Promise<HistoryTurn[]> {
-    const rows = await this.db
-      .select({ role: messages.role, content: messages.content, authorName: messages.authorName })
-      .from(messages)
-      .where(and(eq(messages.conversationKey, conversationKey), lt(messages.journalId, beforeJournalId)))
-      .orderBy(desc(messages.id))
-      .limit(maxTurns);
-    const picked: HistoryTurn[] = [];
-    let used = 0;
-    for (const row of rows) {
-      used += row.content.length;
-      if (used > budgetChars) break;
-      picked.push(row as HistoryTurn);
+    const rows = (
+      await this.db
+        .select({ id: messages.id, role: messages.role, content: messages.content, authorName: messages.authorName, note: messages.note })
+        .from(messages)
+        .where(and(eq(messages.conversationKey, conversationKey), lt(messages.journalId, beforeJournalId)))
+        .orderBy(desc(messages.id))
+        .limit(maxTurns)
+    ).reverse();
+    const start = this.windowStarts.get(conversationKey);
+    const strip = (list: typeof rows): HistoryTurn[] => list.map(({ role, content, authorName, note }) => ({ role, content, authorName, note }) as HistoryTurn);
+    const size = (row: (typeof rows)[number]) => row.content.length + (row.note?.length ?? 0);
+    const chars = (list: typeof rows) => list.reduce((sum, row) => sum + size(row), 0);
+    // The window is whole when its first message is among the rows read (or all rows were read).
+    if (start !== undefined && (rows.length < maxTurns || rows[0]!.id <= start)) {
+      const window = rows.filter((row) => row.id >= start);
+      if (window.length && chars(window) <= budgetChars) return strip(window);
     }
-    return picked.reverse();
+    let first = rows.length;
+    let used = 0;
+    while (first > 0 && rows.length - first < Math.max(2, Math.floor(maxTurns / 2)) && used + size(rows[first - 1]!) <= budgetChars / 2) used += size(rows[--first]!);
+    const window = rows.slice(first);
+    if (window.length) this.windowStarts.set(conversationKey, window[0]!.id);
+    if (this.windowStarts.size > MAX_REMEMBERED_WINDOWS) this.windowStarts.delete(this.windowStarts.keys().next().value!);
+    return strip(window);
   }
 
   /**
@@ -95,7 +106,7 @@ export class History {
     const rows = newestFirst.reverse() as Array<HistoryTurn & { id: number }>;
     const summaryTokens = previous ? estimateTokens(previous.content) : 0;
     const total = summaryTokens + rows.reduce((sum, row) => sum + turnTokens(row), 0);
-    const strip = (list: typeof rows): HistoryTurn[] => list.map(({ role, content, authorName }) => ({ role, content, authorName }));
+    const strip = (list: typeof rows): HistoryTurn[] => list.map(({ role, content, authorName, note }) => ({ role, content, authorName, note }));
     if (total <= options.budgetTokens) return { summary: previous?.content, turns: strip(rows) };
 
     // Over budget: keep the newest turns in half the budget, summarize everything before them.
@@ -145,19 +156,19 @@ export class History {
       with latest as (
         select content, through_message_id, messages_covered from conversation_summaries
         where conversation_key = ${conversationKey} order by through_message_id desc limit 1)
-      select 'summary' as kind, null::bigint as id, null::text as role, content, null::text as author_name, through_message_id, messages_covered from latest
+      select 'summary' as kind, null::bigint as id, null::text as role, content, null::text as author_name, null::text as note, through_message_id, messages_covered from latest
       union all
-      (select 'message', m.id, m.role, m.content, m.author_name, null, null from messages m
+      (select 'message', m.id, m.role, m.content, m.author_name, m.note, null, null from messages m
         where m.conversation_key = ${conversationKey}
           and m.id > coalesce((select through_message_id from latest), 0)
           and (m.journal_id is null or m.journal_id < ${beforeJournalId})
         order by m.id desc limit ${MAX_UNSUMMARIZED})`);
-    type Row = { kind: string; id: string | number | null; role: string | null; content: string; author_name: string | null; through_message_id: string | number | null; messages_covered: number | null };
+    type Row = { kind: string; id: string | number | null; role: string | null; content: string; author_name: string | null; note: string | null; through_message_id: string | number | null; messages_covered: number | null };
     const rows = ((result as unknown as { rows?: Row[] }).rows ?? (result as unknown as Row[])) as Row[];
     const summary = rows.find((r) => r.kind === 'summary');
     return {
       previous: summary ? { content: summary.content, throughMessageId: Number(summary.through_message_id), messagesCovered: Number(summary.messages_covered) } : undefined,
-      newestFirst: rows.filter((r) => r.kind === 'message').map((r) => ({ id: Number(r.id), role: r.role as HistoryTurn['role'], content: r.content, authorName: r.author_name })),
+      newestFirst: rows.filter((r) => r.kind === 'message').map((r) => ({ id: Number(r.id), role: r.role as HistoryTurn['role'], content: r.content, authorName: r.author_name, note: r.note })),
     };
   }
 }

@@ -66,8 +66,8 @@ function rowsOf<R>(result: unknown): R[] {
 }
 
 /**
- * Runs queries with the HNSW search settings. On PostgreSQL: in one transaction with SET LOCAL,
- * so nothing leaks to other users of the connection pool. PGlite has a single session that only
+ * Runs queries with the HNSW search settings. On PostgreSQL: as the pool's connections start
+ * (searchSessionSettings) when they match, otherwise in one transaction with SET LOCAL. PGlite has a single session that only
  * Hearth uses, so the settings are set once for the session and searches skip three round trips
  * (this runs before every turn). `exact` (benchmark ground truth) always uses a transaction.
  */
@@ -78,6 +78,8 @@ export async function withSearchSettings<T>(database: Database, settings: { efSe
   const configure = (local: boolean) =>
     sql`select set_config('hnsw.ef_search', ${efSearch}, ${local})${iterative ? sql`, set_config('hnsw.iterative_scan', 'relaxed_order', ${local})` : sql``}`;
   const iterative = await pgvectorAtLeast(database, 0, 8);
+  // PostgreSQL connections opened with these settings already (searchSessionSettings) need no transaction.
+  if (!settings.exact && database.sessionSettings?.['hnsw.ef_search'] === efSearch) return run((statement) => database.rows(statement));
   if (database.driver === 'pglite' && !settings.exact) {
     if (sessionSettings.get(database) !== efSearch) {
       await database.rows(configure(false));
@@ -90,6 +92,15 @@ export async function withSearchSettings<T>(database: Database, settings: { efSe
     if (settings.exact) await tx.execute(sql`select set_config('enable_indexscan', 'off', true)`);
     return run(async <R,>(statement: SQL) => rowsOf<R>(await tx.execute(statement)));
   });
+}
+
+/**
+ * The HNSW settings for a PostgreSQL pool to start every connection with, so recall (before
+ * every turn) sends one statement instead of a transaction of four. A setting the installed
+ * pgvector does not know (iterative scans before 0.8) is dropped by the server when it loads.
+ */
+export function searchSessionSettings(efSearch = DEFAULT_EF_SEARCH): Record<string, string> {
+  return { 'hnsw.ef_search': String(efSearch), 'hnsw.iterative_scan': 'relaxed_order' };
 }
 
 /** The ids of the `limit` nearest visible memories; `exact` disables the index (the bench's ground truth). */

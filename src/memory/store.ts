@@ -7,6 +7,7 @@ import type { Database } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import { EmbeddingUnavailableError, type Embedder } from './embedder.ts';
 import { memories, type MemoryScope } from './schema.ts';
+import { messages } from '../db/schema.ts';
 import { secretIn } from './secrets.ts';
 import { dropUnusedVectorIndexes, ensureVectorIndex, type EmbeddingSpace } from './vector-index.ts';
 import { visibleTo, type Viewer } from './privacy.ts';
@@ -269,9 +270,16 @@ export class MemoryStore {
     return rows as Memory[];
   }
 
-  /** Hard delete: the row and its embedding are gone (no soft-delete flag, no copy kept). */
+  /**
+   * Hard delete: the row and its embedding are gone (no soft-delete flag, no copy kept), and so is
+   * its text in the per-turn notes history replays (where it was recalled into a prompt).
+   */
   async remove(id: number): Promise<Memory | undefined> {
-    const [row] = await this.db.delete(memories).where(eq(memories.id, id)).returning(memoryColumns);
+    const row = await this.db.transaction(async (tx) => {
+      const [deleted] = await tx.delete(memories).where(eq(memories.id, id)).returning(memoryColumns);
+      if (deleted) await tx.update(messages).set({ note: sql`replace(${messages.note}, ${deleted.text}, '(forgotten)')` }).where(sql`position(${deleted.text} in ${messages.note}) > 0`);
+      return deleted;
+    });
     return row as Memory | undefined;
   }
 

@@ -17,8 +17,8 @@ export function estimateTokens(text: string): number {
 /** Per-message overhead of the chat template (role markers, separators). */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
-export function turnTokens(turn: { content: string; authorName?: string | null }): number {
-  return estimateTokens(turn.content) + (turn.authorName ? estimateTokens(turn.authorName) + 1 : 0) + MESSAGE_OVERHEAD_TOKENS;
+export function turnTokens(turn: { content: string; authorName?: string | null; note?: string | null }): number {
+  return estimateTokens(turn.content) + (turn.note ? estimateTokens(turn.note) : 0) + (turn.authorName ? estimateTokens(turn.authorName) + 1 : 0) + MESSAGE_OVERHEAD_TOKENS;
 }
 
 /**

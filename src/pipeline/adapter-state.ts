@@ -1,6 +1,6 @@
 /** Durable key/value per adapter (offsets, sync tokens) in the adapter_state table. */
 import { and, eq } from 'drizzle-orm';
-import type { AdapterState } from '../core/index.ts';
+import { storableJson, type AdapterState } from '../core/index.ts';
 import type { Db } from '../db/client.ts';
 import { adapterState } from '../db/schema.ts';
 
@@ -10,7 +10,8 @@ export function adapterStateStore(db: Db, platform: string): AdapterState {
       const [row] = await db.select({ value: adapterState.value }).from(adapterState).where(and(eq(adapterState.platform, platform), eq(adapterState.key, key)));
       return row?.value as T | undefined;
     },
-    async set(key, value) {
+    async set(key, given) {
+      const value = storableJson(given);
       await db
         .insert(adapterState)
         .values({ platform, key, value })

@@ -78,6 +78,27 @@ export class LiveReply {
     }
   }
 
+  /**
+   * Tells the person the answer is still coming. Where messages can be edited the word becomes
+   * the message the answer later replaces; elsewhere it is a message of its own, marked interim.
+   */
+  async notice(text: string): Promise<void> {
+    if (this.stopped) return;
+    const { adapter, conversation } = this.options;
+    try {
+      if (adapter.capabilities.canEdit && adapter.edit) {
+        if (this.previewMessageId) return void (await adapter.edit(conversation, this.previewMessageId, text));
+        const sent = await adapter.send({ conversation, text, replyToMessageId: this.options.replyToMessageId, addressee: this.options.addressee });
+        this.previewMessageId = sent.messageId;
+        await this.options.onPreview(sent.messageId);
+      } else {
+        await adapter.send({ conversation, text, replyToMessageId: this.options.replyToMessageId, addressee: this.options.addressee, interim: true });
+      }
+    } catch (error) {
+      this.options.log.debug({ err: error }, 'could not send the still-thinking notice');
+    }
+  }
+
   /** Stops typing and waits for a preview update in flight, so the final edit lands last. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -3,13 +3,13 @@
  * conversation. A platform that cannot be reached or asks us to wait gets the same row again
  * later; one that rejects a message gets it logged and skipped so a conversation never jams.
  */
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import { chunkMessage, isRetryablePlatformError, PlatformRateLimitedError, PlatformRejectedError, type Adapter, type ConversationRef, type Sender } from '../core/index.ts';
 import type { Database } from '../db/client.ts';
 import { outbox } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../http/metrics.ts';
-import type { ReplyKind } from './context.ts';
+import { conversationKeyOf, type ReplyKind } from './context.ts';
 
 export interface PendingReply {
   journalId: number | null;
@@ -24,9 +24,9 @@ export interface PendingReply {
   editMessageId?: string;
 }
 
-/** Rows for one reply: chunked to the adapter's limit, the first one replacing the preview. */
-export function outboxRows(reply: PendingReply, adapter: Adapter, seqStart = 0) {
-  return chunkMessage(reply.text, adapter.capabilities.maxMessageLength).map((text, index) => ({
+/** Rows for one reply: chunked to the platform's limit, the first one replacing the preview. */
+export function outboxRows(reply: PendingReply, maxMessageLength: number, seqStart = 0) {
+  return chunkMessage(reply.text, maxMessageLength).map((text, index) => ({
     journalId: reply.journalId,
     platform: reply.platform,
     conversationKey: reply.conversationKey,
@@ -39,6 +39,35 @@ export function outboxRows(reply: PendingReply, adapter: Adapter, seqStart = 0) 
     addressee: reply.addressee ?? null,
     editMessageId: index === 0 ? (reply.editMessageId ?? null) : null,
   }));
+}
+
+/** Without a connected adapter (the CLI on a shared database), notices are cut at a length every platform takes. */
+const SAFE_MESSAGE_LENGTH = 2000;
+
+/**
+ * Queues a notice outside any turn (an approval request, a reminder). Whichever gateway serves the
+ * platform delivers it; the caller may pass the adapter to chunk at its real limit.
+ */
+export async function queueNotice(database: Database, target: { platform: string; conversation: ConversationRef; text: string; addressee?: Sender }, adapter?: Adapter): Promise<string> {
+  const conversationKey = conversationKeyOf(target);
+  const limit = adapter?.capabilities.maxMessageLength ?? SAFE_MESSAGE_LENGTH;
+  const rows = outboxRows({ journalId: null, platform: target.platform, conversationKey, conversation: target.conversation, kind: 'notice', text: target.text, addressee: target.addressee }, limit);
+  if (rows.length) await database.db.insert(outbox).values(rows);
+  return conversationKey;
+}
+
+/** A claimed outbox row: what sending it needs. */
+interface ClaimedRow {
+  id: number;
+  platform: string;
+  kind: string;
+  text: string;
+  conversation: ConversationRef;
+  replyToMessageId: string | null;
+  addressee: Sender | null;
+  editMessageId: string | null;
+  /** Before this claim. */
+  attempts: number;
 }
 
 export interface OutboxOptions {
@@ -85,33 +114,30 @@ export class Outbox {
     return rows.map((r) => r.key);
   }
 
+  /** Is a reply due for sending now (idle checks for tests and shutdown)? */
+  async hasDue(): Promise<boolean> {
+    const rows = await this.database.rows<{ due: boolean }>(sql`select exists (select 1 from outbox where status = 'pending' and next_attempt_at <= now()) as due`);
+    return Boolean(rows[0]?.due);
+  }
+
   async pendingCount(): Promise<number> {
     const [row] = await this.database.rows<{ n: number }>(sql`select count(*)::int as n from outbox where status = 'pending'`);
     return Number(row?.n ?? 0);
   }
 
   private async deliverConversation(conversationKey: string): Promise<void> {
-    for (;;) {
-      const [row] = await this.database.db
-        .select()
-        .from(outbox)
-        .where(and(eq(outbox.conversationKey, conversationKey), eq(outbox.status, 'pending')))
-        .orderBy(asc(outbox.id))
-        .limit(1);
-      if (!row || row.nextAttemptAt > new Date()) return; // nothing due; order means later rows wait too
+    let row = await this.claimNext(conversationKey);
+    while (row) {
       const adapter = this.adapters.get(row.platform);
-      if (!adapter) return;
-      const claimed = await this.database.db
-        .update(outbox)
-        .set({ nextAttemptAt: new Date(Date.now() + this.options.claimMs), attempts: row.attempts + 1 })
-        .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, new Date())))
-        .returning({ id: outbox.id });
-      if (claimed.length === 0) return; // another process took it
+      if (!adapter) {
+        // Not served here (an exclusive platform this process stopped holding): hand it back.
+        await this.database.db.update(outbox).set({ nextAttemptAt: new Date(), attempts: row.attempts }).where(eq(outbox.id, row.id));
+        return;
+      }
 
+      let sentMessageId: string;
       try {
-        const sentMessageId = await this.sendRow(adapter, row);
-        await this.database.db.update(outbox).set({ status: 'sent', sentMessageId, sentAt: new Date(), lastError: null }).where(eq(outbox.id, row.id));
-        this.metrics.messagesOut.inc({ platform: row.platform, kind: row.kind });
+        sentMessageId = await this.sendRow(adapter, row);
       } catch (error) {
         const attempts = row.attempts + 1;
         if (isRetryablePlatformError(error) && attempts < this.options.maxAttempts) {
@@ -124,12 +150,52 @@ export class Outbox {
         this.log.error({ platform: row.platform, conversation: conversationKey, err: error }, 'delivery failed for good; skipping this message');
         await this.database.db.update(outbox).set({ status: 'failed', lastError: (error as Error).message }).where(eq(outbox.id, row.id));
         this.metrics.errors.inc({ kind: 'delivery-failed' });
+        row = await this.claimNext(conversationKey);
+        continue;
       }
+      this.metrics.messagesOut.inc({ platform: row.platform, kind: row.kind });
+      row = await this.claimNext(conversationKey, { sent: row.id, sentMessageId });
     }
   }
 
-  private async sendRow(adapter: Adapter, row: typeof outbox.$inferSelect): Promise<string> {
-    const conversation = row.conversation as ConversationRef;
+  /**
+   * Claims the conversation's oldest pending row if it is due, in one statement: the row comes
+   * back with its attempts already counted. A row another process claimed meanwhile is not due
+   * any more when the update re-checks it, so nothing is returned. With `sent`, the same
+   * statement first marks that row sent, so each delivered row costs one round trip after it.
+   */
+  private async claimNext(conversationKey: string, sent?: { sent: number; sentMessageId: string }): Promise<ClaimedRow | undefined> {
+    const now = new Date();
+    const claimUntil = new Date(now.getTime() + this.options.claimMs);
+    // The statement's snapshot still shows the row just marked sent as pending: it is skipped by id.
+    const rows = await this.database.rows<Record<string, unknown>>(sql`
+      ${sent ? sql`with sent as (update outbox set status = 'sent', sent_message_id = ${sent.sentMessageId}, sent_at = ${now.toISOString()}::timestamptz, last_error = null where id = ${sent.sent} returning id) ` : sql``}
+      update outbox set next_attempt_at = ${claimUntil.toISOString()}::timestamptz, attempts = attempts + 1
+      where id = (
+          select o.id from outbox o
+          where o.conversation_key = ${conversationKey} and o.status = 'pending' ${sent ? sql`and o.id <> ${sent.sent}` : sql``}
+          order by o.id limit 1)
+        and status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz
+      returning id, platform, kind, text, conversation, reply_to_message_id, addressee, edit_message_id, attempts`);
+    const row = rows[0];
+    if (!row) return undefined;
+    const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+    return {
+      id: Number(row.id),
+      platform: String(row.platform),
+      kind: String(row.kind),
+      text: String(row.text),
+      conversation: json(row.conversation) as ConversationRef,
+      replyToMessageId: (row.reply_to_message_id as string | null) ?? null,
+      addressee: (json(row.addressee) as Sender | null) ?? null,
+      editMessageId: (row.edit_message_id as string | null) ?? null,
+      // The attempts as they were before this claim, as the retry arithmetic above expects.
+      attempts: Number(row.attempts) - 1,
+    };
+  }
+
+  private async sendRow(adapter: Adapter, row: ClaimedRow): Promise<string> {
+    const { conversation } = row;
     if (row.editMessageId && adapter.edit) {
       try {
         await adapter.edit(conversation, row.editMessageId, row.text);
@@ -144,7 +210,7 @@ export class Outbox {
       conversation,
       text: row.text,
       replyToMessageId: row.replyToMessageId ?? undefined,
-      addressee: (row.addressee as Sender | null) ?? undefined,
+      addressee: row.addressee ?? undefined,
     });
     return sent.messageId;
   }

@@ -1,15 +1,14 @@
 /**
- * Which tools a person may use. Decided only from the sender — the person the identify stage
- * found for the account that sent the message — never from message text or from what the model
- * asks for. The access feature attaches the sender's resolved permissions (role defaults by risk,
- * overridden by per-person grants) to `turn.person`; without them only read-only tools are open
- * to non-owners, which is the safe default.
+ * Which tools the sender of a turn may use. Decided only from the sender — the person the
+ * identify stage found for the account that sent the message — never from message text or from
+ * what the model asks for. The access feature puts the sender's resolved permissions (role
+ * defaults, the tool's own defaults, per-person grants) on the turn; a turn without them may use
+ * no tool at all, so security never depends on a feature being present.
  */
-import type { Person } from '../access/people.ts';
-import type { Decision } from '../access/policy.ts';
+import type { Decision } from '../access/types.ts';
 import type { ToolDefinition } from './tool.ts';
 
-export type { Decision } from '../access/policy.ts';
+export type { Decision } from '../access/types.ts';
 
 export interface ApprovalAnswer {
   approved: boolean;
@@ -26,25 +25,24 @@ export interface ApprovalRequest {
   signal?: AbortSignal;
 }
 
+/** Where a decision came from, for the audit record. */
+export type DecisionSource = 'role' | 'tool' | 'grant' | 'none';
+
 /** What the sender of this turn may do; bound to the turn (where to say "waiting for approval"). */
 export interface Permissions {
-  decide(tool: ToolDefinition): { decision: Decision; source: 'role' | 'grant' };
+  decide(tool: ToolDefinition): { decision: Decision; source: DecisionSource };
   /** Asks an approver about one `ask` call; resolves when they answer or the request times out. */
   requestApproval(request: ApprovalRequest): Promise<ApprovalAnswer>;
   /** Model tokens this turn used, counted against the sender's daily budget. */
   recordTokens(tokens: number): Promise<void>;
 }
 
-export function decisionFor(person: Person, tool: ToolDefinition): { decision: Decision; source: 'role' | 'grant' } {
-  if (person.permissions) return person.permissions.decide(tool);
-  return { decision: tool.risk === 'read' || person.role === 'owner' ? 'allow' : 'deny', source: 'role' };
+/** The decision for a turn that may have no permissions (no access feature): deny. */
+export function decisionFor(permissions: Permissions | undefined, tool: ToolDefinition): { decision: Decision; source: DecisionSource } {
+  return permissions ? permissions.decide(tool) : { decision: 'deny', source: 'none' };
 }
 
-export function toolAllowedFor(person: Person, tool: ToolDefinition): boolean {
-  return decisionFor(person, tool).decision !== 'deny';
-}
-
-/** The tools the model is offered for this sender: those they may use outright or after asking. */
-export function toolsFor(person: Person, tools: ToolDefinition[]): ToolDefinition[] {
-  return tools.filter((tool) => toolAllowedFor(person, tool));
+/** The tools the model may be offered for this sender: those they may use outright or after asking. */
+export function toolsFor(permissions: Permissions | undefined, tools: ToolDefinition[]): ToolDefinition[] {
+  return tools.filter((tool) => decisionFor(permissions, tool).decision !== 'deny');
 }

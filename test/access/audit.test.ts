@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { serve } from '@hono/node-server';
-import { drivers, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { describeEachDriver } from '../helpers/drivers.ts';
 import { startHearth, type Hearth } from '../helpers/harness.ts';
 import { createTestAdapter, type TestAdapter } from '../helpers/test-adapter.ts';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
@@ -16,7 +17,7 @@ import { OWNER, addPerson, bob } from './helpers.ts';
 import { closeScenario, openScenario } from '../helpers/scenario.ts';
 import { runHearth } from '../helpers/run-hearth.ts';
 
-describe.each(drivers)('audit chain on %s', (driver) => {
+describeEachDriver('audit chain on %s', (driver) => {
   let database: TestDatabase;
   let ollama: FakeOllama;
   let adapter: TestAdapter;
@@ -82,11 +83,29 @@ describe.each(drivers)('audit chain on %s', (driver) => {
     const ids = await someRecords(h);
     await tamper(h, sql`update audit_events set id = ${ids.at(-1)! + 100} where id = ${ids[1]!}`);
     const reordered = await verifyAuditChain(h.hearth.database);
-    expect(reordered.problems.map((p) => p.id)).toEqual([ids[2], ids.at(-1)! + 100]);
+    // The moved record breaks the chain where it left and where it landed (it is also not the head the log remembers).
+    expect(new Set(reordered.problems.map((p) => p.id))).toEqual(new Set([ids[2], ids.at(-1)! + 100]));
 
     await tamper(h, sql`delete from audit_events where id = ${ids[0]!}`);
     const headless = await verifyAuditChain(h.hearth.database);
     expect(headless.problems[0]).toEqual({ id: ids[2], problem: expect.stringMatching(/oldest record but does not start the chain/) });
+  });
+
+  it('fails `hearth audit verify` when the newest records were removed, naming what is missing', async () => {
+    const h = await start();
+    const ids = await someRecords(h);
+    expect((await verifyAuditChain(h.hearth.database)).ok).toBe(true);
+    // What is left is an intact chain, only shorter: the hashes alone cannot tell.
+    await tamper(h, sql`delete from audit_events where id >= ${ids.at(-2)!}`);
+    const result = await verifyAuditChain(h.hearth.database);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([{ id: ids.at(-1), problem: expect.stringContaining(`the newest records were removed (#${ids.at(-2)}–#${ids.at(-1)}, up to 2 records`) }]);
+
+    await h.stop();
+    hearth = undefined;
+    const cli = await runHearth(['audit', 'verify'], cliEnv());
+    expect(cli.code).not.toBe(0);
+    expect(cli.stdout).toContain(`record #${ids.at(-1)} is missing: the newest records were removed`);
   });
 
   it('refuses edits, deletes and truncation while the guard is on', async () => {

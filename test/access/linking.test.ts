@@ -5,13 +5,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { drivers, createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { describeEachDriver } from '../helpers/drivers.ts';
 import { startHearth, type Hearth } from '../helpers/harness.ts';
 import { createTestAdapter, type TestAdapter } from '../helpers/test-adapter.ts';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
 import { OWNER, addPerson, bob, bobDm, owner, ownerDm } from './helpers.ts';
 
-describe.each(drivers)('linking accounts on %s', (driver) => {
+describeEachDriver('linking accounts on %s', (driver) => {
   let database: TestDatabase;
   let ollama: FakeOllama;
   let home: TestAdapter;
@@ -103,6 +104,18 @@ describe.each(drivers)('linking accounts on %s', (driver) => {
     expect(await say(h, other, eveDm, eve, `/link ${code}`)).toMatch(/Too many wrong codes/);
     expect(await h.hearth.gateway.people.findByAccount({ platform: 'other', accountId: 'eve' })).toBeUndefined();
     expect(await h.audit()).toContainEqual(expect.objectContaining({ kind: 'link.throttled', subject: 'other:eve' }));
+  });
+
+  it('throttles wrong /link codes per account: thirty guesses from throwaway accounts do not block a new account', async () => {
+    const h = await start();
+    for (let account = 0; account < 6; account++) {
+      for (const guess of ['AAAAAAAA', 'BBBBBBBB', 'CCCCCCCC', 'DDDDDDDD', 'EEEEEEEE']) await say(h, other, { id: `throwaway-${account}`, kind: 'direct' }, { accountId: `throwaway-${account}`, displayName: 'X' }, `/link ${guess}`);
+    }
+    const code = linkCode(await say(h, home, ownerDm, owner, '/link'));
+    expect(await say(h, other, { id: 'olive-new', kind: 'direct' }, { accountId: 'olive-new', displayName: 'Olive' }, `/link ${code}`)).not.toMatch(/Too many/);
+    expect(await h.hearth.gateway.people.findByAccount({ platform: 'other', accountId: 'olive-new' })).toBeDefined();
+    // Each throwaway account's guesses: one audit record, the rest counted when the window closes.
+    expect((await h.audit()).filter((r) => r.kind === 'link.failed')).toHaveLength(6);
   });
 
   it('refuses an expired code', async () => {

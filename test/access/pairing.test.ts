@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { drivers, type TestDatabase } from '../helpers/databases.ts';
+import { type TestDatabase } from '../helpers/databases.ts';
+import { describeEachDriver } from '../helpers/drivers.ts';
 import { startHearth, type Hearth } from '../helpers/harness.ts';
 import type { TestAdapter } from '../helpers/test-adapter.ts';
 import type { FakeOllama } from '../fakes/ollama.ts';
@@ -14,7 +15,7 @@ import { closeScenario, openScenario } from '../helpers/scenario.ts';
 const mallory = { accountId: 'mallory-9', displayName: 'Mallory' };
 const malloryDm = { id: 'dm-mallory', kind: 'direct' as const };
 
-describe.each(drivers)('unknown senders on %s', (driver) => {
+describeEachDriver('unknown senders on %s', (driver) => {
   let database: TestDatabase;
   let ollama: FakeOllama;
   let adapter: TestAdapter;
@@ -97,8 +98,37 @@ describe.each(drivers)('unknown senders on %s', (driver) => {
     await h.hearth.gateway.people.create({ displayName: 'Bob', role: 'member', account: { platform: 'test', accountId: 'bob-1' } });
     await adapter.inject({ conversation: { id: 'dm-bob', kind: 'direct' }, sender: { accountId: 'bob-1', displayName: 'Bob' }, text: `/approve ${code}` });
     await h.idle();
-    expect(sentTo('dm-bob')[0]).toMatch(/Only the owner/);
+    expect(sentTo('dm-bob')[0]).toBe('Only an approver can answer requests.');
     expect(await h.hearth.gateway.people.findByAccount({ platform: 'test', accountId: mallory.accountId })).toBeUndefined();
+  });
+
+  it('gives someone who may not approve the same refusal for a live, a used and a made-up code', async () => {
+    const h = await start();
+    const live = await strangerAsks(h);
+    const used = await strangerAsks(h, { accountId: 'sam-1', displayName: 'Sam' }, { id: 'dm-sam', kind: 'direct' });
+    await ownerSays(h, `/approve ${used}`);
+    await h.hearth.gateway.people.create({ displayName: 'Bob', role: 'member', account: { platform: 'test', accountId: 'bob-1' } });
+    for (const code of [live, used, 'ZZZZZZ', live]) {
+      await adapter.inject({ conversation: { id: 'dm-bob', kind: 'direct' }, sender: { accountId: 'bob-1', displayName: 'Bob' }, text: `/approve ${code}` });
+      await h.idle();
+    }
+    expect(sentTo('dm-bob')).toEqual(Array(4).fill('Only an approver can answer requests.'));
+    expect(await h.hearth.gateway.people.findByAccount({ platform: 'test', accountId: mallory.accountId })).toBeUndefined();
+    // Audited once, with the repeats counted when the window closes.
+    expect((await h.audit()).filter((r) => r.kind === 'approval.refused')).toHaveLength(1);
+  });
+
+  it('says a decided request was already answered, without using up the owner\'s wrong-code allowance', async () => {
+    const h = await start();
+    const code = await strangerAsks(h);
+    expect(await ownerSays(h, `/approve ${code}`)).toMatch(/is in, as a guest/);
+    for (let i = 0; i < 6; i++) expect(await ownerSays(h, `/approve ${code}`)).toBe('That request was already answered (approved).');
+    expect(await ownerSays(h, `/deny ${code}`)).toBe('That request was already answered (approved).');
+    // Still five wrong codes allowed: the next stranger gets in after four mistypes.
+    const next = await strangerAsks(h, { accountId: 'sam-1', displayName: 'Sam' }, { id: 'dm-sam', kind: 'direct' });
+    for (const guess of ['AAAAAA', 'BBBBBB', 'CCCCCC', 'DDDDDD']) await ownerSays(h, `/approve ${guess}`);
+    expect(await ownerSays(h, `/approve ${next}`)).toMatch(/Sam .* is in/);
+    expect((await h.audit()).filter((r) => r.kind === 'pairing.failed')).toHaveLength(4);
   });
 
   it('caps how many strangers wait at once', async () => {

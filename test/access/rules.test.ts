@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MASK, describeArguments, redact, redactText } from '../../src/audit/redact.ts';
-import { parseRoleNames, parseRoleTools, parseUnknownSenderRules, roleDecision, roleFromName, unknownSenderPolicy, atLeast } from '../../src/access/policy.ts';
+import { parseRoleNames, parseRoleTools, parseUnknownSenderRules, effectiveDecision, roleFromName, unknownSenderPolicy, atLeast } from '../../src/access/policy.ts';
 import { loadConfig } from '../../src/config/load.ts';
 
 describe('secret masking', () => {
@@ -34,11 +34,25 @@ describe('secret masking', () => {
 describe('policy settings', () => {
   it('parses role defaults by risk, with per-tool exceptions', () => {
     const member = parseRoleTools('read=allow, write=allow, external=ask, send_email=deny');
-    expect(roleDecision(member, { name: 'calculate', risk: 'read' })).toBe('allow');
-    expect(roleDecision(member, { name: 'post_tweet', risk: 'external' })).toBe('ask');
-    expect(roleDecision(member, { name: 'send_email', risk: 'external' })).toBe('deny');
+    const decide = (tool: Parameters<typeof effectiveDecision>[3], grants = {}) => effectiveDecision('member', member, grants, tool).decision;
+    expect(decide({ name: 'calculate', risk: 'read' })).toBe('allow');
+    expect(decide({ name: 'post_tweet', risk: 'external' })).toBe('ask');
+    expect(decide({ name: 'send_email', risk: 'external' })).toBe('deny');
     expect(() => parseRoleTools('read=maybe')).toThrow();
     expect(atLeast('allow', 'ask') && atLeast('ask', 'deny') && !atLeast('deny', 'ask')).toBe(true);
+  });
+
+  it('decides by the most specific rule: own grant (tool, group, risk), role rule (tool, group), the tool\'s own default, the role default', () => {
+    const member = parseRoleTools('read=allow,write=allow,external=ask,mcp:home:*=deny');
+    const guest = parseRoleTools('read=allow,write=deny,external=deny');
+    const calendar = { name: 'calendar_list', risk: 'read' as const, group: 'calendar', defaultDecision: { guest: 'deny' as const } };
+    const lights = { name: 'home_lights', risk: 'write' as const, group: 'mcp:home' };
+    expect(effectiveDecision('guest', guest, {}, calendar)).toEqual({ decision: 'deny', source: 'tool' });
+    expect(effectiveDecision('member', member, {}, calendar)).toEqual({ decision: 'allow', source: 'role' });
+    expect(effectiveDecision('member', member, {}, lights)).toEqual({ decision: 'deny', source: 'role' });
+    expect(effectiveDecision('member', member, { 'mcp:home:*': 'ask' }, lights)).toEqual({ decision: 'ask', source: 'grant' });
+    expect(effectiveDecision('member', member, { 'mcp:home:*': 'ask', home_lights: 'allow' }, lights)).toEqual({ decision: 'allow', source: 'grant' });
+    expect(effectiveDecision('guest', guest, { 'risk:read': 'allow' }, calendar)).toEqual({ decision: 'allow', source: 'grant' });
   });
 
   it('picks the most specific unknown-sender rule', () => {

@@ -3,9 +3,10 @@
  * on, checked through each platform's protocol stand-in and real client library.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Adapter, AdapterContext, InboundMessage, ReceiveOutcome } from '../../src/core/index.ts';
+import type { Adapter, AdapterContext, InboundMessage, ReceiveOutcome, SetAsideEvent } from '../../src/core/index.ts';
 import { silentLogger } from '../helpers/silent-logger.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { scaled } from '../helpers/time-scale.ts';
 
 export interface PlatformSentMessage {
   conversationId: string;
@@ -27,7 +28,7 @@ export interface ContractFixture {
 }
 
 /** An AdapterContext that records what reaches the pipeline, without a pipeline. */
-export function recordingContext(): AdapterContext & { received: InboundMessage[]; waitForMessage(): Promise<InboundMessage> } {
+export function recordingContext(): AdapterContext & { received: InboundMessage[]; setAsideEvents: SetAsideEvent[]; waitForMessage(): Promise<InboundMessage> } {
   const received: InboundMessage[] = [];
   const seen = new Set<string>();
   const state = new Map<string, unknown>();
@@ -44,7 +45,7 @@ export function recordingContext(): AdapterContext & { received: InboundMessage[
     },
     waitForMessage() {
       return new Promise<InboundMessage>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no message reached the pipeline within 5 s')), 5_000);
+        const timer = setTimeout(() => reject(new Error(`no message reached the pipeline within ${scaled(5_000)} ms`)), scaled(5_000));
         waiters.push((m) => {
           clearTimeout(timer);
           resolve(m);
@@ -61,6 +62,10 @@ export function recordingContext(): AdapterContext & { received: InboundMessage[
     },
     log: silentLogger,
     async audit() {},
+    setAsideEvents: [] as SetAsideEvent[],
+    async setAside(event: SetAsideEvent) {
+      this.setAsideEvents.push(event);
+    },
     async isKnownAccount() {
       return true;
     },

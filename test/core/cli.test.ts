@@ -6,8 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
+import { personText, startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
 import { runHearth } from '../helpers/run-hearth.ts';
+import { spawnHearth } from '../helpers/hearth-process.ts';
 
 describe('the hearth command', () => {
   let ollama: FakeOllama;
@@ -23,7 +24,7 @@ describe('the hearth command', () => {
     const result = await runHearth(['chat'], env, { input: 'my name is Olive\nwhat is my name?\n' });
     expect(result.stdout).toBe('Nice to meet you, Olive.\nYou told me your name is Olive.\n');
     expect(result.code).toBe(0);
-    const last = ollama.chatRequests.at(-1)!.messages.map((m) => m.content);
+    const last = ollama.chatRequests.at(-1)!.messages.map((m) => personText(m.content));
     expect(last).toContain('my name is Olive');
   });
 
@@ -39,6 +40,25 @@ describe('the hearth command', () => {
     const result = await runHearth(['doctor'], env);
     expect(result.stdout).toMatch(/Everything looks good/);
     expect(result.code).toBe(0);
+  });
+
+  it('`hearth doctor` shows what is missing but not broken as warnings, and still passes', async () => {
+    // A fresh data folder: the shared one already holds the example owner from earlier runs.
+    const result = await runHearth(['doctor'], { ...env, HEARTH_OWNER: '', HEARTH_DATA_DIR: mkdtempSync(join(tmpdir(), 'hearth-cli-')) });
+    expect(result.stdout).toMatch(/⚠ owner: nobody owns this Hearth on a chat platform yet.*\n\s+to do: run `hearth owner claim`/);
+    expect(result.stdout).toMatch(/⚠ chat platforms: none is configured.*\n\s+to do: run `hearth setup`/);
+    expect(result.stdout).toMatch(/Everything looks good\. 2 warning\(s\) above/);
+    expect(result.code).toBe(0);
+  });
+
+  it('`hearth start` on an install that is not set up says what to do next, in plain words', async () => {
+    const started = spawnHearth(['start'], { ...env, HEARTH_HTTP_PORT: '0', HEARTH_LOG_FORMAT: 'pretty' });
+    try {
+      await started.waitFor(/no chat app is connected yet[\s\S]*npx hearth setup[\s\S]*npx hearth chat/, 'the next steps', 60_000);
+      expect(started.output()).toMatch(/INFO.*Hearth is ready/); // readable lines, not JSON
+    } finally {
+      await started.stop();
+    }
   });
 
   it('a malformed setting stops start with the key and the fix, not a stack trace', async () => {

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { knownMigrations, migrationStatus, runMigrations, SchemaTooNewError } from '../../src/db/migrate.ts';
 import { AuditLog } from '../../src/audit/audit.ts';
 import { DataFolderInUseError } from '../../src/db/data-lock.ts';
-import { createTestDatabase, drivers, type TestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { describeEachDriver } from '../helpers/drivers.ts';
 
 /** The database's own words: drizzle wraps driver errors, the reason is in the cause. */
 async function failureText(promise: Promise<unknown>): Promise<string> {
@@ -16,13 +17,14 @@ async function failureText(promise: Promise<unknown>): Promise<string> {
   return 'it did not fail';
 }
 
-describe.each(drivers)('database on %s', (driver) => {
+describeEachDriver('database on %s', (driver) => {
   let test: TestDatabase;
   let database: Database;
 
   beforeEach(async () => {
     test = await createTestDatabase(driver);
-    database = await openDatabase({ databaseUrl: test.databaseUrl, dataDir: test.dataDir });
+    // Empty, so the migrations themselves are what is tested (a new PGlite folder starts from the template).
+    database = await openDatabase({ databaseUrl: test.databaseUrl, dataDir: test.dataDir, emptyWhenNew: true });
   });
   afterEach(async () => {
     await database.close();
@@ -70,6 +72,41 @@ describe('embedded data folder', () => {
     } finally {
       other.kill();
       await test.drop();
+    }
+  });
+});
+
+describe('a new embedded database', () => {
+  it('starts already migrated from the template, with the memory settings applied, and reopens', async () => {
+    const test = await createTestDatabase('pglite');
+    let database = await openDatabase({ dataDir: test.dataDir });
+    try {
+      expect(await migrationStatus(database)).toEqual({ applied: knownMigrations().length, known: knownMigrations().length, unknownApplied: 0 });
+      expect((await runMigrations(database)).applied).toBe(0);
+      const [buffers] = await database.rows<{ setting: string }>(sql`select current_setting('shared_buffers') as setting`);
+      expect(buffers!.setting).toBe('16MB');
+      await database.rows(sql`insert into people (id, display_name, role) values ('p-olive', 'Olive', 'owner')`);
+      await database.close();
+      database = await openDatabase({ dataDir: test.dataDir });
+      expect(await database.rows(sql`select display_name from people`)).toEqual([{ display_name: 'Olive' }]);
+    } finally {
+      await database.close();
+      await test.drop();
+    }
+  });
+
+  it('applies the memory settings in memory too, without complaints on the console', async () => {
+    // PGlite reports a settings file it cannot write through console.error ("Error writing file
+    // /pglite/data/postgresql.conf"); Hearth's settings go on its command line instead.
+    const complaints = vi.spyOn(console, 'error');
+    const database = await openDatabase({ dataDir: '/nonexistent', inMemory: true });
+    try {
+      const settings = await database.rows<{ buffers: string; work: string }>(sql`select current_setting('shared_buffers') as buffers, current_setting('work_mem') as work`);
+      expect(settings).toEqual([{ buffers: '16MB', work: '4MB' }]);
+      expect(complaints).not.toHaveBeenCalled();
+    } finally {
+      complaints.mockRestore();
+      await database.close();
     }
   });
 });

@@ -53,6 +53,8 @@ describe('hearth start', () => {
     expect(await exited).toBe(0);
     expect(output).toMatch(/"msg":"message handled"/);
     expect(output).toMatch(/Discord: not configured/);
+    // bin/hearth.js runs Node with its memory settings (docs/scaling.md).
+    expect(output).toMatch(/"node":"v[\d.]+ [^"]*--max-semi-space-size=\d+ --liftoff-only/);
     expect(output).not.toContain(telegram.token.split(':')[1]!);
   });
 });

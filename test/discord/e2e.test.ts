@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDiscordAdapter, type DiscordAdapterOptions } from '../../adapters/discord/index.ts';
 import { startHearth, type Hearth } from '../helpers/harness.ts';
 import { startFakeDiscord, type FakeDiscord, type StoredMessage } from '../fakes/discord.ts';
+import { personText } from '../fakes/ollama.ts';
 
 let fake: FakeDiscord;
 let hearth: Hearth | undefined;
@@ -67,7 +68,7 @@ describe('Hearth on Discord', () => {
     fake.inject({ from: fake.world.people.alice, in: fake.world.channels.general, content: 'just chatting with the family' });
     await settle(h);
     expect(fake.botMessages(fake.world.channels.general.id)).toEqual([]);
-    expect(h.ollama.chatRequests.map((r) => r.messages.at(-1)?.content)).toEqual([expect.stringMatching(/^sentinel/)]);
+    expect(h.ollama.chatRequests.map((r) => personText(r.messages.at(-1)?.content ?? ''))).toEqual([expect.stringMatching(/^sentinel/)]);
   });
 
   it('answers a reply to one of its messages, without a mention', async () => {

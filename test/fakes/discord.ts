@@ -8,6 +8,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeGateway, type GatewayConnection, type GatewayFrame } from './discord-gateway.ts';
+import { eventually } from '../helpers/eventually.ts';
 import {
   apiChannel,
   apiGuildCreate,
@@ -65,6 +66,8 @@ export interface InjectOptions {
   webhook?: boolean;
   /** Message type; 7 (member join) and friends are system messages. */
   type?: number;
+  /** Fields laid over the MESSAGE_CREATE payload as sent, e.g. a number as `content` (a broken event). */
+  raw?: Record<string, unknown>;
 }
 
 interface Fault {
@@ -142,11 +145,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     return channel;
   }
 
-  function store_(message: StoredMessage): StoredMessage {
+  function store_(message: StoredMessage, raw: Record<string, unknown> = {}): StoredMessage {
     messages.push(message);
     byId.set(message.id, message);
     const channel = channels.get(message.channelId)!;
-    gateway.dispatch('MESSAGE_CREATE', { ...apiMessage(message, store), channel_type: channel.type });
+    gateway.dispatch('MESSAGE_CREATE', { ...apiMessage(message, store), channel_type: channel.type, ...raw });
     return message;
   }
 
@@ -171,7 +174,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       pings: { everyone: false, users: [], roles: [] },
       replyPing: o.replyPing ?? false,
       edits: 0,
-    });
+    }, o.raw);
   }
 
   function apiError(res: ServerResponse, status: number, code: number, message: string, extra: Record<string, unknown> = {}) {
@@ -354,15 +357,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     failNext({ method, route, status, code = 0, message = 'Unknown error', times = 1 }) {
       for (let i = 0; i < times; i++) faults.push({ match: (mth, path) => mth === method && route.test(path), status, body: { message, code }, headers: {} });
     },
-    async waitFor(probe, what, ms = 5_000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const value = probe();
-        if (value !== undefined && value !== false) return value as never;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitFor: (probe, what, ms = 5_000) => eventually(probe, what, ms) as never,
     async close() {
       await gateway.close();
       server.closeAllConnections();

@@ -1,4 +1,7 @@
 /** Shared setup for the Matrix tests: the stand-in, an adapter pointed at it, waiting helpers. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMatrixAdapter, type MatrixAdapterOptions } from '../../adapters/matrix/index.ts';
 import type { Adapter, AdapterAuditEvent, AdapterContext, InboundMessage, Logger } from '../../src/core/index.ts';
 import { recordingContext } from '../contract/adapter-contract.ts';
@@ -10,8 +13,19 @@ export const OWNER = '@owner:hearth.test';
 export const FRIEND = '@friend:hearth.test';
 export const STRANGER = '@stranger:elsewhere.test';
 
+/** A fresh folder for a crypto store (the data folder's `matrix/`). */
+export function cryptoFolder(): string {
+  return mkdtempSync(join(tmpdir(), 'hearth-matrix-crypto-'));
+}
+
+/**
+ * The adapter against the stand-in. Encryption is off unless asked for: the plain-room suites
+ * stay quick, and test/matrix/e2ee*.test.ts drive the encrypted path with a person's real client.
+ */
 export function matrixAdapter(fake: FakeMatrix, overrides: Partial<MatrixAdapterOptions> = {}): Adapter {
   return createMatrixAdapter({
+    encryption: false,
+    ...(overrides.encryption && !overrides.cryptoDir ? { cryptoDir: cryptoFolder() } : {}),
     homeserverUrl: fake.url,
     userId: fake.botUserId,
     accessToken: fake.accessToken,
@@ -40,7 +54,7 @@ export async function fakeHomeserver(): Promise<FakeMatrix> {
 export async function caughtUp(fake: FakeMatrix, ms = 5_000): Promise<void> {
   const pos = fake.store.pos;
   await eventually(
-    () => fake.callsTo('GET', /^\/sync$/).some((c) => c.query.since !== undefined && Number(c.query.since.slice(1)) >= pos) || undefined,
+    () => fake.callsTo('GET', /^\/sync$/).some((c) => c.userId === fake.botUserId && c.query.since !== undefined && Number(c.query.since.slice(1)) >= pos) || undefined,
     `the adapter to sync past position ${pos}`,
     ms,
   );

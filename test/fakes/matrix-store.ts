@@ -27,7 +27,8 @@ const stateKey = (type: string, key: string) => `${type}\u0000${key}`;
 export class FakeMatrixStore {
   pos = 0;
   readonly rooms = new Map<string, Room>();
-  readonly accountData = new Map<string, { pos: number; content: Record<string, unknown> }>();
+  /** Account data per user (the bot's is `accountData`). */
+  private readonly accountDataByUser = new Map<string, Map<string, { pos: number; content: Record<string, unknown> }>>();
   readonly profiles = new Map<string, string>();
   private counter = 0;
   private readonly listeners = new Set<() => void>();
@@ -86,9 +87,33 @@ export class FakeMatrixStore {
     return event;
   }
 
-  setAccountData(type: string, content: Record<string, unknown>): void {
-    this.accountData.set(type, { pos: ++this.pos, content });
+  get accountData(): Map<string, { pos: number; content: Record<string, unknown> }> {
+    return this.accountDataOf(this.botUserId);
+  }
+
+  accountDataOf(userId: string): Map<string, { pos: number; content: Record<string, unknown> }> {
+    let data = this.accountDataByUser.get(userId);
+    if (!data) {
+      data = new Map();
+      this.accountDataByUser.set(userId, data);
+    }
+    return data;
+  }
+
+  setAccountData(type: string, content: Record<string, unknown>, userId = this.botUserId): void {
+    this.accountDataOf(userId).set(type, { pos: ++this.pos, content });
     this.changed();
+  }
+
+  /** Everyone joined to or invited into a room with this user (whose device changes they hear of). */
+  usersSharingRooms(userId: string): Set<string> {
+    const out = new Set<string>();
+    for (const room of this.rooms.values()) {
+      const members = [...room.state.values()].filter((s) => s.event.type === 'm.room.member' && ['join', 'invite'].includes(String(s.event.content.membership)));
+      if (!members.some((m) => m.event.state_key === userId)) continue;
+      for (const m of members) out.add(m.event.state_key!);
+    }
+    return out;
   }
 
   setTyping(roomId: string, userIds: string[]): void {
@@ -113,12 +138,12 @@ export class FakeMatrixStore {
     return this.rooms.get(roomId)?.events.find((e) => e.event.event_id === eventId)?.event;
   }
 
-  /** The /sync response for `since` (undefined: initial sync), with at most `limit` timeline events per room. */
-  sync(since: number | undefined, limit: number): { body: Record<string, unknown>; empty: boolean } {
+  /** `userId`'s /sync response for `since` (undefined: initial sync), with at most `limit` timeline events per room. */
+  sync(since: number | undefined, limit: number, userId = this.botUserId): { body: Record<string, unknown>; empty: boolean } {
     const join: Record<string, unknown> = {};
     const invite: Record<string, unknown> = {};
     const leave: Record<string, unknown> = {};
-    const bot = this.botUserId;
+    const bot = userId;
     for (const room of this.rooms.values()) {
       const member = room.state.get(stateKey('m.room.member', bot));
       if (!member) continue;
@@ -159,7 +184,7 @@ export class FakeMatrixStore {
         leave[room.id] = { state: { events: [] }, timeline: { events: [member.event], limited: false, prev_batch: null }, account_data: { events: [] } };
       }
     }
-    const accountData = [...this.accountData]
+    const accountData = [...this.accountDataOf(userId)]
       .filter(([, v]) => since === undefined || v.pos > since)
       .map(([type, v]) => ({ type, content: v.content }));
     const empty = !Object.keys(join).length && !Object.keys(invite).length && !Object.keys(leave).length && !accountData.length;

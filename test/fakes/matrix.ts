@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeE2ee } from './matrix-e2ee.ts';
 import { FakeMatrixStore, type FakeEvent } from './matrix-store.ts';
 
 export type { FakeEvent } from './matrix-store.ts';
@@ -18,6 +19,15 @@ export interface RecordedCall {
   query: Record<string, string>;
   body: unknown;
   status: number;
+  /** Whose access token made the call. */
+  userId?: string;
+}
+
+/** An account on the stand-in, as its access token identifies it. */
+export interface FakeDevice {
+  userId: string;
+  deviceId: string;
+  token: string;
 }
 
 export interface InjectedFailure {
@@ -66,11 +76,17 @@ export class FakeMatrix {
   private readonly txns = new Map<string, string>();
   private readonly filters = new Map<string, unknown>();
   private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly devices = new Map<string, FakeDevice>();
+  /** Keys, to-device messages and backups (end-to-end encryption). */
+  readonly e2ee: FakeE2ee;
+  readonly botDeviceId = 'HEARTHFAKE';
 
   constructor(botUserId = '@hearth:hearth.test', accessToken = 'syt_fake_secret_token') {
     this.botUserId = botUserId;
     this.accessToken = accessToken;
     this.store = new FakeMatrixStore(botUserId);
+    this.e2ee = new FakeE2ee(this.store);
+    this.devices.set(accessToken, { userId: botUserId, deviceId: this.botDeviceId, token: accessToken });
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -90,6 +106,13 @@ export class FakeMatrix {
 
   // ---- test helpers -------------------------------------------------------------------------
 
+  /** Logs a person in on a new device; returns the access token of that device. */
+  addDevice(userId: string, deviceId: string): FakeDevice {
+    const device = { userId, deviceId, token: `syt_${userId.slice(1).split(':')[0]}_${deviceId}` };
+    this.devices.set(device.token, device);
+    return device;
+  }
+
   createRoom(setup: RoomSetup): string {
     const roomId = this.store.newRoomId();
     const creator = setup.members[0] ?? this.botUserId;
@@ -99,6 +122,25 @@ export class FakeMatrix {
     if (setup.name) this.store.append(roomId, { type: 'm.room.name', sender: creator, state_key: '', content: { name: setup.name } });
     if (setup.encrypted) this.enableEncryption(roomId, creator);
     if (setup.botJoined ?? true) this.joinAs(roomId, this.botUserId, setup.displayNames?.[this.botUserId]);
+    return roomId;
+  }
+
+  /** POST /createRoom as a client asks it: creator joined, history shared, initial state, invites. */
+  createRoomAs(creator: string, request: Record<string, unknown>): string {
+    const roomId = this.store.newRoomId();
+    this.store.append(roomId, { type: 'm.room.create', sender: creator, state_key: '', content: { creator, room_version: '10' } });
+    this.joinAs(roomId, creator);
+    this.store.append(roomId, { type: 'm.room.join_rules', sender: creator, state_key: '', content: { join_rule: 'invite' } });
+    this.store.append(roomId, { type: 'm.room.history_visibility', sender: creator, state_key: '', content: { history_visibility: 'shared' } });
+    for (const event of (request.initial_state ?? []) as Array<{ type: string; state_key?: string; content: Record<string, unknown> }>) {
+      this.store.append(roomId, { type: event.type, sender: creator, state_key: event.state_key ?? '', content: event.content });
+    }
+    if (typeof request.name === 'string') this.store.append(roomId, { type: 'm.room.name', sender: creator, state_key: '', content: { name: request.name } });
+    for (const invitee of (request.invite ?? []) as string[]) {
+      const content: Record<string, unknown> = { membership: 'invite' };
+      if (request.is_direct) content.is_direct = true;
+      this.store.append(roomId, { type: 'm.room.member', sender: creator, state_key: invitee, content });
+    }
     return roomId;
   }
 
@@ -219,6 +261,7 @@ export class FakeMatrix {
     const match = PREFIX.exec(url.pathname);
     const route = url.pathname === '/_matrix/client/versions' ? '/versions' : (match?.[1] ?? url.pathname);
     const call: RecordedCall = { method: req.method ?? 'GET', route: decodeURIComponent(route), query: Object.fromEntries(url.searchParams), body, status: 0 };
+    let me = this.devices.get(this.accessToken)!;
     this.calls.push(call);
     const reply = (status: number, json: unknown) => {
       call.status = status;
@@ -249,10 +292,13 @@ export class FakeMatrix {
       const header = req.headers.authorization;
       const token = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('access_token');
       if (!token) return reply(401, { errcode: 'M_MISSING_TOKEN', error: 'Missing access token' });
-      if (token !== this.accessToken || this.tokenRevoked) return reply(401, { errcode: 'M_UNKNOWN_TOKEN', error: 'Invalid access token passed.', soft_logout: false });
+      const device = this.devices.get(token);
+      if (!device || (token === this.accessToken && this.tokenRevoked)) return reply(401, { errcode: 'M_UNKNOWN_TOKEN', error: 'Invalid access token passed.', soft_logout: false });
+      call.userId = device.userId;
+      me = device;
     }
     try {
-      await this.route(call, url, req, res, reply);
+      await this.route(call, url, req, res, reply, me);
     } catch (error) {
       reply(500, { errcode: 'M_UNKNOWN', error: String(error) });
     }
@@ -264,17 +310,20 @@ export class FakeMatrix {
     req: IncomingMessage,
     res: ServerResponse,
     reply: (status: number, json: unknown) => void,
+    me: FakeDevice,
   ): Promise<void> {
     const { method } = call;
     const parts = call.route.split('/').slice(1);
     const store = this.store;
-    const bot = this.botUserId;
+    const bot = me.userId;
     const body = (call.body ?? {}) as Record<string, unknown>;
     const notFound = () => reply(404, { errcode: 'M_NOT_FOUND', error: 'Not found' });
     const p = (i: number) => parts[i] ?? '';
 
     if (call.route === '/versions') return reply(200, { versions: ['v1.1', 'v1.5', 'v1.11', 'v1.13'], unstable_features: {} });
-    if (method === 'GET' && call.route === '/account/whoami') return reply(200, { user_id: bot, device_id: 'HEARTHFAKE', is_guest: false });
+    if (method === 'GET' && call.route === '/account/whoami') return reply(200, { user_id: bot, device_id: me.deviceId, is_guest: false });
+    if (this.e2ee.route(method, parts, call.query, body, me, reply)) return;
+    if (method === 'POST' && call.route === '/createRoom') return reply(200, { room_id: this.createRoomAs(me.userId, body) });
     if (method === 'GET' && call.route === '/capabilities') {
       return reply(200, { capabilities: { 'm.change_password': { enabled: false }, 'm.room_versions': { default: '10', available: { '10': 'stable' } } } });
     }
@@ -292,11 +341,12 @@ export class FakeMatrix {
       return filter ? reply(200, filter) : notFound();
     }
     if (p(0) === 'user' && p(2) === 'account_data') {
+      if (p(1) !== bot) return reply(403, { errcode: 'M_FORBIDDEN', error: 'Cannot access account data of other users' });
       if (method === 'PUT') {
-        store.setAccountData(p(3), body);
+        store.setAccountData(p(3), body, bot);
         return reply(200, {});
       }
-      const data = store.accountData.get(p(3));
+      const data = store.accountDataOf(bot).get(p(3));
       return data ? reply(200, data.content) : notFound();
     }
     if (p(0) === 'profile') {
@@ -304,7 +354,7 @@ export class FakeMatrix {
       if (!name) return notFound();
       return reply(200, p(2) === 'displayname' ? { displayname: name } : { displayname: name });
     }
-    if (method === 'GET' && call.route === '/sync') return this.sync(call, url, req, res, reply);
+    if (method === 'GET' && call.route === '/sync') return this.sync(call, url, req, res, reply, me);
     if (method === 'POST' && (p(0) === 'join' || (p(0) === 'rooms' && p(2) === 'join'))) {
       const roomId = p(1);
       const membership = store.membership(roomId, bot);
@@ -325,12 +375,12 @@ export class FakeMatrix {
     if (membership !== 'join') return reply(403, { errcode: 'M_FORBIDDEN', error: 'User not in room' });
     if (method === 'PUT' && p(2) === 'send') {
       const [type, txnId] = [p(3), p(4)];
-      const known = this.txns.get(`${this.accessToken}/${txnId}`);
+      const known = this.txns.get(`${me.token}/${txnId}`);
       if (known) return reply(200, { event_id: known });
       const size = Buffer.byteLength(JSON.stringify({ type, content: body, sender: bot, room_id: roomId, origin_server_ts: Date.now(), event_id: '$x', signatures: {} }), 'utf8');
       if (size > 65_536) return reply(413, { errcode: 'M_TOO_LARGE', error: 'event too large' });
       const event = store.append(roomId, { type, sender: bot, content: body, unsigned: { transaction_id: txnId } });
-      this.txns.set(`${this.accessToken}/${txnId}`, event.event_id);
+      this.txns.set(`${me.token}/${txnId}`, event.event_id);
       return reply(200, { event_id: event.event_id });
     }
     if (method === 'PUT' && p(2) === 'typing') return reply(200, {});
@@ -355,13 +405,18 @@ export class FakeMatrix {
     return reply(404, { errcode: 'M_UNRECOGNIZED', error: 'Unrecognized request' });
   }
 
-  private async sync(call: RecordedCall, url: URL, req: IncomingMessage, res: ServerResponse, reply: (status: number, json: unknown) => void): Promise<void> {
+  private async sync(call: RecordedCall, url: URL, req: IncomingMessage, res: ServerResponse, reply: (status: number, json: unknown) => void, me: FakeDevice): Promise<void> {
     const sinceParam = url.searchParams.get('since');
     const since = sinceParam ? Number(sinceParam.replace(/^s/, '')) : undefined;
     if (since !== undefined && (!Number.isFinite(since) || since > this.store.pos)) return reply(400, { errcode: 'M_INVALID_PARAM', error: 'bad since token' });
     const timeout = Math.min(Number(url.searchParams.get('timeout') ?? 0), 60_000);
     const limit = this.timelineLimit(url.searchParams.get('filter'));
-    let result = this.store.sync(since, limit);
+    const view = () => {
+      const rooms = this.store.sync(since, limit, me.userId);
+      const crypto = this.e2ee.syncSection(me.userId, me.deviceId, since);
+      return { body: { ...rooms.body, ...crypto.body }, empty: rooms.empty && !crypto.fresh };
+    };
+    let result = view();
     if (result.empty && timeout > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, timeout);
@@ -383,7 +438,7 @@ export class FakeMatrix {
         res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
         return;
       }
-      result = this.store.sync(since, limit);
+      result = view();
     }
     reply(200, result.body);
   }

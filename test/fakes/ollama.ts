@@ -1,10 +1,13 @@
 /**
  * A local stand-in for Ollama's HTTP API that the real `ollama` npm client talks to: /api/chat
- * with NDJSON streaming and tool calls, /api/embed, /api/tags, /api/show, /api/version, plus
- * the failures a household box sees (HTTP 500, an error line mid-stream, a hang, a missing model).
+ * with NDJSON streaming and tool calls, /api/embed, /api/tags, /api/show, /api/version, a
+ * streamed /api/pull (progress lines, then the model is listed), /api/ps, a chat with no messages
+ * (Ollama's "load a model" request, Hearth's probe), plus the failures a household box sees
+ * (HTTP 500, an error line mid-stream, a hang, a slow first token, a missing model).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assertTestLive } from '../helpers/test-scope.ts';
 
 export interface FakeToolCall {
   name: string;
@@ -18,6 +21,8 @@ export interface ScriptedReply {
   pieces?: number;
   /** Wait between streamed pieces, to exercise streaming previews. */
   pieceDelayMs?: number;
+  /** Wait before the first piece (a model loading, or a long prompt on a CPU). */
+  firstTokenDelayMs?: number;
 }
 
 export type Fault =
@@ -49,6 +54,21 @@ export interface FakeOllama {
   /** Deterministic embedding function (default: hashed bag of words, 768 dims); also given the requested model. */
   embed: (text: string, model: string) => number[];
   embedFault: Fault | undefined;
+  /** Every "load a model" chat (no messages), in order; they never take a queued answer. */
+  loadRequests: string[];
+  /** Models /api/ps lists as loaded; a model is added once it answered a chat. */
+  running: string[];
+  /** When set, /api/ps answers with this fault (e.g. hang: Ollama stopped answering). */
+  psFault: Fault | undefined;
+  /** Every model /api/pull was asked for, in order. */
+  pullRequests: string[];
+  /** How pulls behave: bytes of the one layer, progress lines, and the pause between them. */
+  pull: { bytes: number; steps: number; stepDelayMs: number; unknown: string[] };
+  /** How long every chat "thinks" before its first token (a model's answer time). */
+  answerDelayMs: number;
+  /** Chats being answered right now, and the most there ever were at once. */
+  activeChats: number;
+  maxActiveChats: number;
   close(): Promise<void>;
 }
 
@@ -63,7 +83,8 @@ export function hashedEmbedding(text: string, dims = 768): number[] {
   return vector.map((v) => v / norm);
 }
 
-export async function startFakeOllama(options: { models?: string[] } = {}): Promise<FakeOllama> {
+/** `port` reopens a stand-in where a closed one listened (a restarted Ollama). */
+export async function startFakeOllama(options: { models?: string[]; port?: number; answerDelayMs?: number } = {}): Promise<FakeOllama> {
   const queue: Array<ScriptedReply | Fault | string | ChatHandler> = [];
   let standing: ScriptedReply | Fault | string | ChatHandler | undefined;
   const hanging = new Set<ServerResponse>();
@@ -72,11 +93,25 @@ export async function startFakeOllama(options: { models?: string[] } = {}): Prom
     url: '',
     chatRequests: [],
     embedRequests: [],
-    models: options.models ?? ['llama3.2:3b', 'nomic-embed-text:latest'],
-    reply: (...answers) => queue.push(...answers),
-    always: (answer) => (standing = answer),
+    models: options.models ?? ['qwen2.5:3b', 'nomic-embed-text:latest'],
+    reply: (...answers) => {
+      assertTestLive('queue an Ollama answer');
+      queue.push(...answers);
+    },
+    always: (answer) => {
+      assertTestLive('set the standing Ollama answer');
+      standing = answer;
+    },
     embed: (text) => hashedEmbedding(text),
     embedFault: undefined,
+    loadRequests: [],
+    running: [],
+    psFault: undefined,
+    pullRequests: [],
+    pull: { bytes: 2_019_393_189, steps: 8, stepDelayMs: 0, unknown: [] },
+    answerDelayMs: options.answerDelayMs ?? 0,
+    activeChats: 0,
+    maxActiveChats: 0,
     close: async () => {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
@@ -91,6 +126,9 @@ export async function startFakeOllama(options: { models?: string[] } = {}): Prom
     switch (request.url) {
       case '/api/version':
         return json(response, 200, { version: '0.12.0-fake' });
+      case '/api/ps':
+        if (fake.psFault) return sendFault(fake.psFault, response);
+        return json(response, 200, { models: fake.running.map((name) => ({ name, model: name, size: 1, digest: 'fake', details: {}, expires_at: new Date(Date.now() + 300_000).toISOString(), size_vram: 0 })) });
       case '/api/tags':
         return json(response, 200, { models: fake.models.map((name) => ({ name, model: name, size: 1, digest: 'fake', details: {} })) });
       case '/api/show':
@@ -99,6 +137,9 @@ export async function startFakeOllama(options: { models?: string[] } = {}): Prom
         return handleEmbed(body, response);
       case '/api/chat':
         return handleChat(body as ChatBody, response);
+      case '/api/pull':
+        // The npm client still sends the older `name`; Ollama takes either.
+        return handlePull({ model: body.model ?? body.name, stream: body.stream }, response);
       default:
         return json(response, 404, { error: 'not found' });
     }
@@ -112,23 +153,70 @@ export async function startFakeOllama(options: { models?: string[] } = {}): Prom
     json(response, 200, { model: body.model, embeddings: inputs.map((text) => fake.embed(text, body.model)) });
   }
 
+  /** Like Ollama: a manifest line, progress lines for the layer, verifying, success; the model is then listed. */
+  async function handlePull(body: { model: string; stream?: boolean }, response: ServerResponse) {
+    fake.pullRequests.push(body.model);
+    const { bytes, steps, stepDelayMs, unknown } = fake.pull;
+    if (unknown.includes(body.model)) return json(response, 500, { error: 'pull model manifest: file does not exist' });
+    const name = body.model.includes(':') ? body.model : `${body.model}:latest`;
+    const digest = `sha256:${Buffer.from(name).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+    const lines = [
+      { status: 'pulling manifest' },
+      ...Array.from({ length: steps + 1 }, (_, i) => ({ status: `pulling ${digest.slice(7, 19)}`, digest, total: bytes, completed: Math.round((bytes * i) / steps) })),
+      { status: 'verifying sha256 digest' },
+      { status: 'writing manifest' },
+      { status: 'success' },
+    ];
+    if (body.stream === false) {
+      if (!knows(name)) fake.models.push(name);
+      return json(response, 200, { status: 'success' });
+    }
+    response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    for (const line of lines) {
+      response.write(`${JSON.stringify(line)}\n`);
+      if (stepDelayMs) await sleep(stepDelayMs);
+    }
+    if (!knows(name)) fake.models.push(name);
+    response.end();
+  }
+
   async function handleChat(body: ChatBody, response: ServerResponse) {
+    if (!body.messages?.length) return handleLoad(body, response);
     fake.chatRequests.push(body);
     if (!knows(body.model)) return json(response, 404, { error: `model "${body.model}" not found, try pulling it first` });
+    fake.activeChats++;
+    fake.maxActiveChats = Math.max(fake.maxActiveChats, fake.activeChats);
+    response.once('close', () => fake.activeChats--);
+    if (fake.answerDelayMs) await sleep(fake.answerDelayMs);
+    if (response.destroyed) return;
     const next = standing ?? queue.shift() ?? echo;
     const answer = typeof next === 'function' ? next(body) : next;
     if (typeof answer === 'object' && 'kind' in answer) return sendFault(answer, response, body.model);
     const reply: ScriptedReply = typeof answer === 'string' ? { content: answer } : answer;
+    // Like /api/ps: a model counts as running once loaded, i.e. when its first word comes.
+    const loaded = () => fake.running.includes(body.model) || fake.running.push(body.model);
     if (body.stream === false) {
+      loaded();
       return json(response, 200, { ...chunk(body.model, reply.content ?? '', reply.toolCalls), done: true, done_reason: 'stop', prompt_eval_count: 10, eval_count: 5 });
     }
     response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    if (reply.firstTokenDelayMs) await sleep(reply.firstTokenDelayMs);
+    loaded();
     for (const piece of split(reply.content ?? '', reply.pieces)) {
       response.write(`${JSON.stringify(chunk(body.model, piece))}\n`);
       if (reply.pieceDelayMs) await sleep(reply.pieceDelayMs);
     }
     if (reply.toolCalls?.length) response.write(`${JSON.stringify(chunk(body.model, '', reply.toolCalls))}\n`);
     response.end(`${JSON.stringify({ ...chunk(body.model, ''), done: true, done_reason: 'stop', prompt_eval_count: 10, eval_count: 5 })}\n`);
+  }
+
+  /** Like Ollama: loads the model and answers done at once; a standing fault fails it the same way. */
+  function handleLoad(body: ChatBody, response: ServerResponse) {
+    fake.loadRequests.push(body.model);
+    if (!knows(body.model)) return json(response, 404, { error: `model "${body.model}" not found, try pulling it first` });
+    if (standing && typeof standing === 'object' && 'kind' in standing) return sendFault(standing, response, body.model);
+    if (!fake.running.includes(body.model)) fake.running.push(body.model);
+    json(response, 200, { model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done_reason: 'load', done: true });
   }
 
   function sendFault(fault: Fault, response: ServerResponse, model = 'fake') {
@@ -152,14 +240,24 @@ export async function startFakeOllama(options: { models?: string[] } = {}): Prom
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
 }
 
+/** What the person wrote, without the note Hearth puts before the newest message (time, memories). */
+export function personText(content: string): string {
+  return content.startsWith('[Now: ') && content.includes('\n\n') ? content.slice(content.indexOf('\n\n') + 2) : content;
+}
+
+/** Hearth's note before the newest message (time, recalled memories), or '' when there is none. */
+export function hearthNote(content: string): string {
+  return content.startsWith('[Now: ') ? content.slice(0, content.indexOf('\n\n')) : '';
+}
+
 const echo: ChatHandler = (request) => {
   const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
-  return `echo: ${lastUser?.content ?? ''}`;
+  return `echo: ${personText(lastUser?.content ?? '')}`;
 };
 
 function chunk(model: string, content: string, toolCalls?: FakeToolCall[]) {

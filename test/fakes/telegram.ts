@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Chat, Message, MessageEntity, Update, User } from 'grammy/types';
 import { parseTelegramHtml } from './telegram-html.ts';
+import { assertTestLive } from '../helpers/test-scope.ts';
 
 export type TelegramFault =
   | { kind: 'rate-limit'; retryAfter: number }
@@ -72,6 +73,8 @@ export interface FakeTelegram {
   webhook(): { url: string; secret?: string } | null;
   /** Unconfirmed updates still queued (getUpdates has not been called with a higher offset). */
   pendingUpdates(): Update[];
+  /** The most getUpdates calls that were open at once (Telegram allows one per bot). */
+  mostConcurrentPolls(): number;
   fail(method: string, fault: TelegramFault, times?: number): void;
   clearFaults(): void;
 
@@ -103,11 +106,14 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
   let queue: Update[] = [];
   let nextUpdateId = 500_000;
   let waiters: Array<() => void> = [];
+  let openPolls = 0;
+  let mostOpenPolls = 0;
   let webhook: { url: string; secret?: string } | null = null;
   let commands: Array<{ command: string; description: string }> = [];
   const now = () => Math.floor(Date.now() / 1000);
 
   function enqueue(update: Record<string, unknown>): Update {
+    assertTestLive('post to the Telegram stand-in');
     const full = { update_id: nextUpdateId++, ...update } as Update;
     queue.push(full);
     const woken = waiters;
@@ -174,6 +180,14 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
       if (offset !== undefined && offset > 0) queue = queue.filter((u) => u.update_id >= offset);
       const limit = Math.min(100, Math.max(1, Number(params.limit ?? 100)));
       const timeout = Math.min(50, Math.max(0, Number(params.timeout ?? 0)));
+      openPolls += 1;
+      mostOpenPolls = Math.max(mostOpenPolls, openPolls);
+      let counted = true;
+      const closed = () => {
+        if (counted) openPolls -= 1;
+        counted = false;
+      };
+      res.once('close', closed);
       if (queue.length === 0 && timeout > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, timeout * 1000);
@@ -383,7 +397,9 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
     commands: () => commands,
     webhook: () => webhook,
     pendingUpdates: () => [...queue],
+    mostConcurrentPolls: () => mostOpenPolls,
     fail(method, fault, times = 1) {
+      assertTestLive('script a Telegram fault');
       faults.push({ method, fault, remaining: times });
     },
     clearFaults() {

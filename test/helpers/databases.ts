@@ -1,12 +1,14 @@
 /**
  * The two database drivers every database test runs on: embedded PGlite and a real PostgreSQL
  * server (with pgvector) through postgres.js. Each Postgres test gets a database of its own.
+ * Without a reachable server the PostgreSQL half is skipped, or failed in CI (requirements.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { assertTestLive, testIsLive } from './test-scope.ts';
 
 export type Driver = 'pglite' | 'postgres';
 export const drivers: Driver[] = ['pglite', 'postgres'];
@@ -26,6 +28,8 @@ export async function createTestDatabase(driver: Driver): Promise<TestDatabase> 
   const dataDir = mkdtempSync(join(tmpdir(), 'hearth-test-'));
   if (driver === 'pglite') return { driver, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
 
+  // Under vitest a missing server was found once already: fail at once, not after a connect timeout.
+  if (process.env.VITEST) (await import('./requirements.ts')).need('postgres');
   const name = `hearth_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
@@ -43,7 +47,7 @@ export async function createTestDatabase(driver: Driver): Promise<TestDatabase> 
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return {
+  const database: TestDatabase = {
     driver,
     databaseUrl: url.toString(),
     dataDir,
@@ -54,4 +58,9 @@ export async function createTestDatabase(driver: Driver): Promise<TestDatabase> 
       await cleanup.end({ timeout: 1 });
     },
   };
+  if (!testIsLive()) {
+    await database.drop();
+    assertTestLive('keep the database it created');
+  }
+  return database;
 }

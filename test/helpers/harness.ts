@@ -7,11 +7,14 @@ import { loadConfig } from '../../src/config/load.ts';
 import { createHearth, type Hearth as RunningHearth } from '../../src/hearth.ts';
 import { features as builtFeatures } from '../../src/features.ts';
 import type { FeatureFactory } from '../../src/pipeline/feature.ts';
+import type { Clock } from '../../src/pipeline/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import { auditEvents } from '../../src/db/schema.ts';
 import { asc } from 'drizzle-orm';
 import { startFakeOllama, type FakeOllama } from '../fakes/ollama.ts';
 import { PassThrough } from 'node:stream';
+import { scaled } from './time-scale.ts';
+import { assertTestLive, testIsLive } from './test-scope.ts';
 
 export interface HarnessOptions {
   adapters: Adapter[];
@@ -25,6 +28,11 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   /** Features added after the built-in ones (e.g. a test-only tool). */
   extraFeatures?: FeatureFactory[];
+  /** Instead of the built-in features (e.g. none, to see Hearth without the access feature). */
+  features?: FeatureFactory[];
+  clock?: Clock;
+  /** How long a claimed message is held (default 1.5 s, scaled, so crash tests are quick). */
+  leaseMs?: number;
 }
 
 export interface Hearth {
@@ -41,6 +49,7 @@ export interface Hearth {
 }
 
 export async function startHearth(options: HarnessOptions): Promise<Hearth> {
+  assertTestLive('start Hearth');
   const ownsOllama = !options.ollama;
   const ollama = options.ollama ?? (await startFakeOllama());
   const dataDir = options.dataDir;
@@ -52,8 +61,9 @@ export async function startHearth(options: HarnessOptions): Promise<Hearth> {
         owner: options.owner,
         dataDir: dataDir ?? '/tmp/hearth-test-unused',
         databaseUrl: options.databaseUrl,
-        ollama: { host: ollama.url, firstTokenTimeoutMs: 2_000, turnTimeoutMs: 5_000 },
-        agent: { retryBaseMs: 60_000, streaming: true },
+        ollama: { host: ollama.url, firstTokenTimeoutMs: scaled(2_000), turnTimeoutMs: scaled(5_000) },
+        // Every tool the sender may use is offered: choosing a few per turn has its own tests (test/tools/lean-prompt.test.ts).
+        agent: { retryBaseMs: 60_000, streaming: true, maxOfferedTools: 0 },
       },
       options.config ?? {},
     ),
@@ -63,9 +73,15 @@ export async function startHearth(options: HarnessOptions): Promise<Hearth> {
   sink.on('data', (line: Buffer) => logs.push(line.toString()));
   const log = createLogger({ level: process.env.HEARTH_TEST_LOG ? 'debug' : 'info', stream: process.env.HEARTH_TEST_LOG ? process.stderr : sink });
   const inMemory = !options.databaseUrl && !dataDir;
-  const features = options.extraFeatures ? [...builtFeatures, ...options.extraFeatures] : undefined;
-  const hearth = await createHearth({ config, log, adapters: options.adapters, inMemory, pollIntervalMs: 100, leaseMs: 1_500, features });
+  const features = [...(options.features ?? builtFeatures), ...(options.extraFeatures ?? [])];
+  const hearth = await createHearth({ config, log, adapters: options.adapters, inMemory, pollIntervalMs: 100, leaseMs: options.leaseMs ?? scaled(1_500), features, clock: options.clock });
   await hearth.start();
+  if (!testIsLive()) {
+    // The test gave up while this Hearth was starting: it must not answer the next test's messages.
+    await hearth.stop();
+    if (ownsOllama) await ollama.close();
+    assertTestLive('keep the Hearth it started');
+  }
   return {
     ollama,
     hearth,

@@ -4,6 +4,8 @@
  * finish in time is killed and fails with what it printed.
  */
 import { spawn } from 'node:child_process';
+import { scaled } from './time-scale.ts';
+import { assertTestLive } from './test-scope.ts';
 
 export interface HearthRun {
   code: number | null;
@@ -18,7 +20,8 @@ export interface RunOptions {
 }
 
 export function runHearth(args: string[], env: Record<string, string>, options: RunOptions = {}): Promise<HearthRun> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  assertTestLive(`run hearth ${args.join(' ')}`);
+  const timeoutMs = scaled(options.timeoutMs ?? 60_000);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/hearth.js', ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HEARTH_CONFIG: 'hearth.config.example.yaml', ...env },

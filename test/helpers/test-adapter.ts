@@ -2,19 +2,24 @@
  * An in-process adapter for pipeline tests: messages are injected directly and everything the
  * pipeline does to the "platform" (sends, edits, typing) is recorded.
  */
-import type { Adapter, AdapterCapabilities, AdapterContext, ConversationRef, InboundMessage, OutboundMessage } from '../../src/core/index.ts';
+import { assertTestLive } from './test-scope.ts';
+import type { Adapter, AdapterCapabilities, AdapterContext, ConversationRef, InboundMessage, OutboundMessage, Sender } from '../../src/core/index.ts';
 
 export interface RecordedMessage {
   messageId: string;
   conversation: ConversationRef;
   text: string;
   replyToMessageId?: string;
+  /** Who the message addresses (the one account a platform may mention). */
+  addressee?: Sender;
   edits: string[];
 }
 
 export interface TestAdapter extends Adapter {
   sent: RecordedMessage[];
   typing: number;
+  /** Message ids Hearth deleted (a message that carried a password). */
+  deleted: string[];
   context?: AdapterContext;
   /** Fail the next sends with these errors, in order. */
   failNextSends: Error[];
@@ -29,6 +34,7 @@ export function createTestAdapter(platform = 'test', capabilities: Partial<Adapt
     capabilities: { maxMessageLength: 2000, markdown: 'plain', canEdit: true, hasTyping: true, hasThreads: false, typingRefreshMs: 50, minEditIntervalMs: 20, ...capabilities },
     sent: [],
     typing: 0,
+    deleted: [],
     failNextSends: [],
     async start(context) {
       adapter.context = context;
@@ -38,7 +44,7 @@ export function createTestAdapter(platform = 'test', capabilities: Partial<Adapt
       const failure = adapter.failNextSends.shift();
       if (failure) throw failure;
       const messageId = `m${++counter}`;
-      adapter.sent.push({ messageId, conversation: message.conversation, text: message.text, replyToMessageId: message.replyToMessageId, edits: [] });
+      adapter.sent.push({ messageId, conversation: message.conversation, text: message.text, replyToMessageId: message.replyToMessageId, addressee: message.addressee, edits: [] });
       return { messageId };
     },
     async edit(_conversation, messageId, text) {
@@ -50,8 +56,12 @@ export function createTestAdapter(platform = 'test', capabilities: Partial<Adapt
     async sendTyping() {
       adapter.typing++;
     },
+    async deleteMessage(_conversation, messageId) {
+      adapter.deleted.push(messageId);
+    },
     health: () => ({ ok: true, detail: 'test adapter' }),
     async inject(partial) {
+      assertTestLive('inject a message');
       const eventId = partial.eventId ?? `e${++counter}`;
       const message: InboundMessage = {
         platform,

@@ -7,6 +7,7 @@ import { MATRIX_CAPABILITIES, type MatrixAdapterOptions } from '../../adapters/m
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { startHearth, type Hearth } from '../helpers/harness.ts';
 import type { BotMessage, FakeMatrix } from '../fakes/matrix.ts';
+import { personText } from '../fakes/ollama.ts';
 import { eventually, fakeHomeserver, FRIEND, matrixAdapter, OWNER, STRANGER } from '../fakes/matrix-fixture.ts';
 
 let fake: FakeMatrix;
@@ -71,7 +72,7 @@ describe('Hearth on Matrix', () => {
     fake.text(group, OWNER, 'just chatting with the family');
     await settle(h, dm);
     expect(fake.botMessages(group)).toEqual([]);
-    expect(h.ollama.chatRequests.map((r) => r.messages.at(-1)?.content)).toEqual(['sentinel']);
+    expect(h.ollama.chatRequests.map((r) => personText(r.messages.at(-1)?.content ?? ''))).toEqual(['sentinel']);
   });
 
   it('answers a mention by m.mentions and by a pill in the body, replying to each message', async () => {
@@ -199,7 +200,7 @@ describe('Hearth on Matrix', () => {
     expect(fake.botMessages(dm).map((m) => m.text)).toEqual(['echo: before the outage', 'echo: during the outage']);
   });
 
-  it('tells people in an encrypted room that it cannot read them, and says so in the log', async () => {
+  it('with encryption off, tells people in an encrypted room that it cannot read them, and says so in the log', async () => {
     const secret = fake.createRoom({ members: [OWNER, FRIEND], name: 'Family', encrypted: true });
     const h = await start();
     fake.encryptedMessage(secret, OWNER);

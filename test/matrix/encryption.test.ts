@@ -1,10 +1,10 @@
-/** Encrypted rooms: Hearth cannot decrypt yet, and says so instead of ignoring people. */
+/** Encrypted rooms with encryption switched off (MATRIX_ENCRYPTION=false): Hearth says it cannot read them instead of ignoring people. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter } from '../../src/core/index.ts';
 import type { FakeMatrix } from '../fakes/matrix.ts';
 import { caughtUp, eventually, fakeHomeserver, FRIEND, matrixAdapter, matrixContext, OWNER } from '../fakes/matrix-fixture.ts';
 
-describe('matrix encrypted rooms', () => {
+describe('matrix encrypted rooms with encryption off', () => {
   let fake: FakeMatrix;
   let adapter: Adapter;
 

@@ -61,6 +61,7 @@ describe('matrix sync', () => {
     const room = fake.createRoom({ members: [STRANGER], botJoined: false });
     fake.invite(room, STRANGER);
     await eventually(() => fake.membership(room) === 'leave' || undefined, 'the invite to be declined');
+    await eventually(() => ctx.audits.length > 0 || undefined, 'the declined invite to be audited');
     expect(ctx.audits.map((a) => a.kind)).toEqual(['invite.declined']);
   });
 
@@ -218,11 +219,12 @@ describe('matrix sync', () => {
     expect(ctx.logs.some((l) => l.level === 'error' && String(l.fields.fix).includes('MATRIX_ACCESS_TOKEN'))).toBe(true);
   });
 
-  it('refuses a token that belongs to another account, and unsupported encryption, with clear fixes', async () => {
+  it('refuses a token that belongs to another account, and encryption with a token that has no device, with clear fixes', async () => {
     const wrongUser = matrixAdapter(fake, { userId: '@someoneelse:hearth.test' });
     await expect(wrongUser.start(matrixContext().context)).rejects.toThrow(/belongs to @hearth:hearth.test/);
-    const e2ee = matrixAdapter(fake, { encryption: true });
-    await expect(e2ee.start(matrixContext().context)).rejects.toThrow(/not supported yet/);
+    const deviceless = fake.addDevice(fake.botUserId, '');
+    const e2ee = matrixAdapter(fake, { encryption: true, accessToken: deviceless.token });
+    await expect(e2ee.start(matrixContext().context)).rejects.toThrow(/has no device/);
   });
 
   it('routes matrix-js-sdk logging into Hearth\'s logger, quietly and without the token', async () => {
@@ -243,7 +245,7 @@ describe('matrix sync', () => {
       ['matrix access token', true],
       ['matrix encrypted rooms', false],
     ]);
-    expect(checks[2]!.detail).toMatch(/cannot read end-to-end encrypted/);
+    expect(checks[2]!.detail).toMatch(/encryption is off \(MATRIX_ENCRYPTION=false\); Hearth will not answer in: !room1:hearth.test/);
     expect(checks[2]!.fix).toMatch(/without encryption/);
     expect(fake.callsTo('GET', /^\/sync$/)).toHaveLength(0);
   });

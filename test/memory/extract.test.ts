@@ -4,13 +4,14 @@
  * and a fact that itself looks like a secret is dropped.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { drivers, createTestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase } from '../helpers/databases.ts';
+import { describeEachDriver } from '../helpers/drivers.ts';
 import type { Hearth } from '../helpers/harness.ts';
 import { createTestAdapter } from '../helpers/test-adapter.ts';
 import { startFakeOllama, type ChatBody } from '../fakes/ollama.ts';
 import { GUS, OLIVE, addPerson, dm, memoryRows, ownerId, say, start, until, type MemoryTestContext } from './setup.ts';
 
-describe.each(drivers)('automatic memory on %s', (driver) => {
+describeEachDriver('automatic memory on %s', (driver) => {
   const t = {} as MemoryTestContext;
   let hearth: Hearth | undefined;
   const extractionRequests: ChatBody[] = [];

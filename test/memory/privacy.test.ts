@@ -4,7 +4,8 @@
  * on the exact prompt the Ollama stand-in receives, whatever the message asks for.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { drivers, createTestDatabase } from '../helpers/databases.ts';
+import { createTestDatabase } from '../helpers/databases.ts';
+import { describeEachDriver } from '../helpers/drivers.ts';
 import type { Hearth } from '../helpers/harness.ts';
 import { createTestAdapter } from '../helpers/test-adapter.ts';
 import { startFakeOllama } from '../fakes/ollama.ts';
@@ -15,7 +16,7 @@ const FAMILY_ROOM = 'The family chat agreed dinner is at seven on Sundays';
 const HOUSEHOLD = 'The spare house key is with the neighbour at number 12';
 const BOOK_CLUB = 'The book club is reading Middlemarch';
 
-describe.each(drivers)('memory privacy on %s', (driver) => {
+describeEachDriver('memory privacy on %s', (driver) => {
   const t = {} as MemoryTestContext;
   let hearth: Hearth;
 

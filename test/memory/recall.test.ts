@@ -4,14 +4,14 @@
  * and when only full-text search can find a memory.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { drivers } from '../helpers/databases.ts';
+import { describeEachDriver } from '../helpers/drivers.ts';
 import type { Hearth } from '../helpers/harness.ts';
 import { hashedEmbedding } from '../fakes/ollama.ts';
 import { nearestMemoryIds } from '../../src/memory/recall.ts';
-import { OLIVE, dm, lastSystemPrompt, memoryRows, ownerId, say, start, turnRequests, type MemoryTestContext } from './setup.ts';
+import { OLIVE, dm, lastPromptContext, memoryRows, ownerId, say, start, turnRequests, type MemoryTestContext } from './setup.ts';
 import { closeScenario, openScenario } from '../helpers/scenario.ts';
 
-describe.each(drivers)('memory recall on %s', (driver) => {
+describeEachDriver('memory recall on %s', (driver) => {
   const t = {} as MemoryTestContext;
   let hearth: Hearth | undefined;
 
@@ -32,7 +32,7 @@ describe.each(drivers)('memory recall on %s', (driver) => {
 
     hearth = await start(t);
     await say(hearth, t.adapter, { sender: OLIVE, conversation: dm('dm-olive'), text: 'Can you suggest a snack with peanuts for me?' });
-    const prompt = lastSystemPrompt(t.ollama);
+    const prompt = lastPromptContext(t.ollama);
     expect(prompt).toContain('What you remember');
     expect(prompt).toContain('(Olive, private) Olive is allergic to peanuts');
   });
@@ -52,7 +52,7 @@ describe.each(drivers)('memory recall on %s', (driver) => {
     expect(JSON.stringify(audited)).not.toContain('green');
 
     await say(hearth, t.adapter, { sender: OLIVE, conversation: dm('dm-olive'), text: 'Which colour should I paint the door?' });
-    expect(lastSystemPrompt(t.ollama)).toContain("Olive's favourite colour is green");
+    expect(lastPromptContext(t.ollama)).toContain("Olive's favourite colour is green");
   });
 
   it.each([
@@ -104,14 +104,14 @@ describe.each(drivers)('memory recall on %s', (driver) => {
 
     // … but the hybrid recall does, through the name.
     await say(hearth, t.adapter, { sender: OLIVE, conversation: dm('dm-olive'), text: 'What does Zebediah like to do?' });
-    expect(lastSystemPrompt(t.ollama)).toContain('Zebediah loves sailing on the lake');
+    expect(lastPromptContext(t.ollama)).toContain('Zebediah loves sailing on the lake');
   });
 
   it('keeps recalled memories within the character budget', async () => {
     hearth = await start(t, { memory: { recallChars: 300 } });
     for (let i = 0; i < 10; i++) await say(hearth, t.adapter, { sender: OLIVE, conversation: dm('dm-olive'), text: `/remember household: Fact number ${i} about the garden shed, which is painted blue and has a squeaky door` });
     await say(hearth, t.adapter, { sender: OLIVE, conversation: dm('dm-olive'), text: 'Tell me about the garden shed' });
-    const block = lastSystemPrompt(t.ollama).slice(lastSystemPrompt(t.ollama).indexOf('What you remember'));
+    const block = lastPromptContext(t.ollama).slice(lastPromptContext(t.ollama).indexOf('What you remember'));
     expect(block.length).toBeLessThanOrEqual(300);
     expect(block).toContain('garden shed');
   });

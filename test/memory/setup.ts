@@ -7,7 +7,7 @@ import type { Hearth } from '../helpers/harness.ts';
 import { startHearth } from '../helpers/harness.ts';
 import type { TestDatabase } from '../helpers/databases.ts';
 import type { TestAdapter } from '../helpers/test-adapter.ts';
-import type { ChatBody, FakeOllama } from '../fakes/ollama.ts';
+import { hearthNote, type ChatBody, type FakeOllama } from '../fakes/ollama.ts';
 import { runHearth } from '../helpers/run-hearth.ts';
 
 export const OWNER = 'test:owner-1';
@@ -53,10 +53,11 @@ export function turnRequests(ollama: FakeOllama): ChatBody[] {
   return ollama.chatRequests.filter((r) => r.stream !== false);
 }
 
-export function lastSystemPrompt(ollama: FakeOllama): string {
+/** What Hearth gave the model besides the conversation in the last answering request: the system prompt and the note before the newest message (recalled memories). */
+export function lastPromptContext(ollama: FakeOllama): string {
   const last = turnRequests(ollama).at(-1);
   if (!last) throw new Error('the model was never asked');
-  return last.messages[0]!.content;
+  return `${last.messages[0]!.content}\n${hearthNote(last.messages.at(-1)!.content)}`;
 }
 
 /** Everything the model was shown in the last answering request. */

@@ -98,10 +98,14 @@ describe('long polling', () => {
     const { alice, aliceDm } = household(fake);
     const context = recordingContext();
     const journal = context.receive;
-    let failures = 1;
+    // Down for longer than the adapter's own attempts, so it cannot set the update aside either.
+    let failures = 3;
     context.receive = async (message): Promise<ReceiveOutcome> => {
       if (failures-- > 0) throw new Error('database is restarting');
       return journal(message);
+    };
+    context.setAside = async () => {
+      if (failures >= 0) throw new Error('database is restarting');
     };
     const posted = fake.post(aliceDm, alice, 'keep me');
     const update = fake.pendingUpdates()[0]!;
@@ -205,8 +209,8 @@ describe('webhook mode', () => {
     expect([missing.status, wrong.status]).toEqual([401, 401]);
     expect(context.received).toHaveLength(0);
     expect(context.audits).toEqual([
-      { kind: 'webhook.rejected', subject: 'telegram', detail: { reason: 'missing secret token header', path: '/telegram/webhook' } },
-      { kind: 'webhook.rejected', subject: 'telegram', detail: { reason: 'wrong secret token', path: '/telegram/webhook' } },
+      { kind: 'webhook.rejected', subject: 'telegram', detail: { reason: 'missing secret token header', path: '/telegram/webhook', client: 'unknown' }, source: 'unknown' },
+      { kind: 'webhook.rejected', subject: 'telegram', detail: { reason: 'wrong secret token', path: '/telegram/webhook', client: 'unknown' }, source: 'unknown' },
     ]);
     expect(JSON.stringify(context.audits)).not.toContain('guess');
 
@@ -220,6 +224,10 @@ describe('webhook mode', () => {
     const adapter = telegramAdapterFor(fake, { webhook: hook });
     const context = recordingContext();
     context.receive = async () => {
+      throw new Error('database unavailable');
+    };
+    // The database is down, so the update cannot be set aside either.
+    context.setAside = async () => {
       throw new Error('database unavailable');
     };
     await start(adapter, context);

@@ -5,20 +5,24 @@
  */
 import type { ChatModel } from '../../agent/model.ts';
 import { ModelUnavailableError } from '../../agent/errors.ts';
-import { buildMessages } from '../../agent/prompt.ts';
+import { buildMessages, turnNote, withoutRepeats } from '../../agent/prompt.ts';
 import { runAgentTurn } from '../../agent/turn.ts';
 import type { AuditLog } from '../../audit/audit.ts';
 import type { History } from '../../memory/history.ts';
-import type { ToolRegistry } from '../../tools/registry.ts';
+import type { ToolCatalog } from '../../tools/catalog.ts';
 import { toolsFor } from '../../tools/permissions.ts';
+import { suggestionNote, type ToolChooser } from '../../tools/selection.ts';
 import type { Metrics } from '../../http/metrics.ts';
-import type { Stage } from '../context.ts';
+import { senderOf, type Stage } from '../context.ts';
 import { LiveReply } from '../live-reply.ts';
+import { SLOW_NOTICES, logSlowStart } from '../slow-notice.ts';
 
 export interface AgentStageOptions {
   model: ChatModel;
   history: History;
-  tools: ToolRegistry;
+  catalog: ToolCatalog;
+  /** Picks the tools shown to the model when the sender may use many. */
+  chooser: ToolChooser;
   audit: AuditLog;
   metrics: Metrics;
   agentName: string;
@@ -26,6 +30,8 @@ export interface AgentStageOptions {
   maxToolSteps: number;
   streaming: boolean;
   turnTimeoutMs: number;
+  /** Told to the log with the notice, so the owner sees how long the person waited. */
+  slowNoticeMs?: number;
   /** Characters of history the prompt may carry (≈ 4 characters per token) when History has no summaries enabled. */
   historyBudgetChars: number;
   onPreview(journalId: number, messageId: string): Promise<void>;
@@ -39,24 +45,36 @@ export const APOLOGY = "Sorry, I can't reach my language model right now. I'll a
 
 export function agent(options: AgentStageOptions): Stage {
   return async (turn) => {
-    const person = turn.person!;
+    const person = senderOf(turn);
     const { message, conversationKey } = turn;
     const group = message.conversation.kind === 'group';
-    await options.history.append({ conversationKey, personId: person.id, role: 'user', authorName: message.sender.displayName, content: message.text, journalId: turn.journalId });
     // History (with a summary of older turns when the conversation outgrew its budget) and the
     // features' context (recalled memories) are independent, so they are fetched together.
-    const [{ summary, turns: history }, provided] = await Promise.all([
+    const allowed = toolsFor(turn.permissions, options.catalog.list());
+    const [{ summary, turns: history }, provided, choice] = await Promise.all([
       options.history.forPrompt(conversationKey, turn.journalId, options.historyBudgetChars, turn.log),
       Promise.all((options.contextFor ?? []).map((provide) => provide(turn))),
+      options.chooser.choose({ conversationKey, text: message.text, available: allowed, log: turn.log }),
     ]);
-    const context = provided.filter((c): c is string => Boolean(c));
+    const context = withoutRepeats(provided.filter((c): c is string => Boolean(c)), history);
+    const suggestion = suggestionNote(choice.suggested);
+    // Stored with its note, exactly as sent: the next turn repeats it, so its request begins with this
+    // one. A note is replayed only in its own conversation; in a group it may hold the sender's
+    // private memories, which later turns of other members must not carry, so there only the time
+    // (and the tool suggestion, which is nobody's secret) is kept.
+    const note = turnNote({ now: turn.now, timeZone: turn.timeZone, context: suggestion ? [...context, suggestion] : context });
+    const storedNote = group && context.length ? turnNote({ now: turn.now, timeZone: turn.timeZone, context: suggestion ? [suggestion] : [] }) : note;
+    // Stored when the turn settles, answered or not (see TurnContext.history).
+    (turn.history ??= []).push({ personId: person.id, role: 'user', authorName: message.sender.displayName, content: message.text, note: storedNote });
     const messages = buildMessages({
+      note,
       agentName: options.agentName,
       persona: options.persona,
       personName: message.sender.displayName || person.displayName,
       platform: message.platform,
       group,
-      now: new Date(),
+      now: turn.now,
+      timeZone: turn.timeZone,
       history,
       summary,
       text: message.text,
@@ -75,21 +93,34 @@ export function agent(options: AgentStageOptions): Stage {
     });
     live.start();
     turn.modelStartedAt = performance.now();
+    const signal = AbortSignal.timeout(options.turnTimeoutMs);
+    let noticed: Promise<void> | undefined;
+    const onSlowStart = (activity: Parameters<typeof logSlowStart>[1]) => {
+      if (noticed) return; // once per turn, however many model calls it takes
+      logSlowStart(turn.log, activity, options.slowNoticeMs ?? 0);
+      noticed = live.notice(SLOW_NOTICES[activity]);
+    };
     try {
       const result = await runAgentTurn({
         model: options.model,
         messages,
-        tools: toolsFor(person, options.tools.list()),
-        toolContext: { person, platform: message.platform, conversationKey, log: turn.log, journalId: turn.journalId },
+        tools: choice.finder ? [...allowed, choice.finder] : allowed,
+        offered: choice.offered,
+        permissions: turn.permissions,
+        unavailable: (name) => options.catalog.unavailable(name),
+        toolContext: { person, platform: message.platform, conversation: message.conversation, conversationKey, signal, now: turn.now, timeZone: turn.timeZone, log: turn.log, journalId: turn.journalId },
         maxSteps: options.maxToolSteps,
         audit: (entry) => options.audit.record(entry),
         onText: (delta, step) => live.onText(delta, step),
-        signal: AbortSignal.timeout(options.turnTimeoutMs),
+        signal,
+        onSlowStart,
       });
+      await noticed;
       await live.stop();
       turn.previewMessageId = live.previewMessageId;
+      options.chooser.used(conversationKey, result.toolsUsed.filter((name) => allowed.some((t) => t.name === name)));
       const text = result.text || "I don't have an answer to that.";
-      await options.history.append({ conversationKey, personId: null, role: 'assistant', authorName: options.agentName, content: text, journalId: turn.journalId });
+      turn.history.push({ personId: null, role: 'assistant', authorName: options.agentName, content: text });
       turn.replies.push({ kind: 'reply', text });
       turn.outcome = 'done';
       options.metrics.replies.inc({ platform: message.platform });
@@ -98,6 +129,7 @@ export function agent(options: AgentStageOptions): Stage {
       }
       turn.log.info({ steps: result.steps, toolCalls: result.toolCalls, promptTokens: result.promptTokens, outputTokens: result.outputTokens }, 'model answered');
     } catch (error) {
+      await noticed;
       await live.stop();
       turn.previewMessageId = live.previewMessageId;
       if (!(error instanceof ModelUnavailableError)) throw error;

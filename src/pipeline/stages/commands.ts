@@ -32,7 +32,8 @@ export function helpCommands(agentName: string, list: () => ChatCommand[]): Chat
 
 export function commands(list: () => ChatCommand[]): Stage {
   return async (turn, next) => {
-    const parsed = parseCommand(turn.message.text);
+    // A routine's instruction is for the model, even when it starts with a slash.
+    const parsed = turn.origin ? undefined : parseCommand(turn.message.text);
     if (!parsed) return next();
     const command = list().find((c) => c.name === parsed.name);
     if (!command) {

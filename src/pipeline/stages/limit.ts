@@ -5,7 +5,7 @@
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuditLog } from '../../audit/audit.ts';
-import type { Stage } from '../context.ts';
+import { senderOf, type Stage } from '../context.ts';
 
 export interface LimitOptions {
   messagesPerMinute: number;
@@ -22,16 +22,16 @@ export function limit(options: LimitOptions): Stage {
   };
   const told = new Map<string, number>();
   return async (turn, next) => {
-    const person = turn.person!;
-    // A retried message was already counted when it first arrived.
-    if (turn.attempt > 1) return next();
+    const person = senderOf(turn);
+    // A retried message was already counted when it first arrived; a routine was set up by the person, not sent now.
+    if (turn.attempt > 1 || turn.origin) return next();
     const guest = person.role === 'guest';
     try {
       await (guest ? limiters.guest : limiters.everyone).consume(person.id);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       turn.outcome = 'limited';
-      await options.audit.record({ kind: 'rate.limited', actorPersonId: person.id, platform: turn.message.platform, subject: 'messages-per-minute', detail: { limit: guest ? guestLimit : options.messagesPerMinute, role: person.role } });
+      await options.audit.recordRepeated(`messages:${person.id}`, { kind: 'rate.limited', actorPersonId: person.id, platform: turn.message.platform, subject: 'messages-per-minute', detail: { limit: guest ? guestLimit : options.messagesPerMinute, role: person.role } });
       const windowEnds = Date.now() + rejection.msBeforeNext;
       if ((told.get(person.id) ?? 0) < Date.now()) {
         told.set(person.id, windowEnds);

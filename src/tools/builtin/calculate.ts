@@ -57,6 +57,7 @@ export const calculate = defineTool({
   name: 'calculate',
   description: 'Evaluate arithmetic: + - * / % ^ and parentheses.',
   risk: 'read',
+  group: 'builtin',
   parameters: z.object({ expression: z.string().max(500).describe('e.g. (12.5 * 4) / 3') }),
   async run({ expression }) {
     try {

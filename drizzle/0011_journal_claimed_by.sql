@@ -1,0 +1,1 @@
+ALTER TABLE "inbound_journal" ADD COLUMN "claimed_by" integer;

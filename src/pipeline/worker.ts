@@ -1,0 +1,209 @@
+/**
+ * The turn worker: claims journaled messages (as many at once as concurrency allows), runs each
+ * through the stages, and settles it — the outcome and the replies it produced written in one
+ * statement, then handed to the outbox. A turn that fails is retried later with a growing pause.
+ */
+import type { Adapter } from '../core/index.ts';
+import type { Config } from '../config/types.ts';
+import type { Database } from '../db/client.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../http/metrics.ts';
+import type { Clock } from './clock.ts';
+import { outcomeOf, type TurnContext } from './context.ts';
+import type { Journal, JournalEntry, OutboxRow } from './journal.ts';
+import { Outbox, outboxRows } from './outbox.ts';
+import { withAttachmentNote } from './attachments.ts';
+import { isDatabaseUnavailable, releaseWhenDatabaseIsBack } from './database-failure.ts';
+
+const MAX_RETRY_DELAY_MS = 10 * 60_000;
+
+export const GAVE_UP = "I'm sorry — I tried several times and still couldn't answer that message. Please ask me again later.";
+
+export interface WorkerOptions {
+  config: Config;
+  database: Database;
+  journal: Journal;
+  outbox: Outbox;
+  adapters: Map<string, Adapter>;
+  log: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  leaseMs: number;
+  /** The composed stages. */
+  run(turn: TurnContext): Promise<void>;
+  /** Told when a message was set to be retried later (model recovery brings it forward). */
+  onRetryLater?(conversationKey: string): void;
+}
+
+export class TurnWorker {
+  private readonly options: WorkerOptions;
+  private readonly active = new Set<Promise<void>>();
+  private pumping = false;
+  private pumpAgain = false;
+  /** The next pump also looks for replies due in any conversation (see wake). */
+  private outboxDue = true;
+  private stopped = true;
+
+  constructor(options: WorkerOptions) {
+    this.options = options;
+  }
+
+  get busy(): boolean {
+    return this.active.size > 0 || this.pumping;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  /**
+   * Starts as many turns as concurrency allows; safe to call any time. With `outbox`, also sends
+   * replies that are due in any conversation (retries, rows queued by another process): the poll
+   * asks for that, while a message arriving or a turn ending only needs turns claimed — every
+   * turn delivers its own replies, so looking through the outbox then would be a wasted statement.
+   */
+  wake(options: { outbox?: boolean } = {}): void {
+    if (this.stopped) return;
+    if (options.outbox) this.outboxDue = true;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.pump()
+      .catch((error: unknown) => this.options.log.error({ err: error }, 'could not read the journal; will try again'))
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
+    const { journal, outbox, adapters, config } = this.options;
+    const platforms = [...adapters.keys()];
+    // One statement claims an entry for every free slot; fewer than asked means none is left.
+    while (!this.stopped && this.active.size < config.agent.concurrency) {
+      const free = config.agent.concurrency - this.active.size;
+      const entries = await journal.claim(platforms, free);
+      for (const entry of entries) {
+        const work = this.process(entry).finally(() => {
+          this.active.delete(work);
+          this.wake();
+        });
+        this.active.add(work);
+      }
+      if (entries.length < free) break;
+    }
+    if (!this.outboxDue) return;
+    this.outboxDue = false;
+    for (const key of await outbox.dueConversations()) void this.deliver(key);
+  }
+
+  async deliver(conversationKey: string): Promise<void> {
+    try {
+      await this.options.outbox.deliver(conversationKey);
+    } catch (error) {
+      this.options.log.error({ err: error, conversation: conversationKey }, 'outbox delivery crashed; will retry');
+    }
+  }
+
+  private async process(entry: JournalEntry): Promise<void> {
+    const { adapters, config, journal, metrics, clock, leaseMs } = this.options;
+    const adapter = adapters.get(entry.message.platform)!;
+    const log = this.options.log.child({ platform: entry.message.platform, journalId: entry.id });
+    const turn: TurnContext = {
+      journalId: entry.id,
+      attempt: entry.attempts,
+      message: withAttachmentNote(entry.message),
+      origin: entry.message.origin,
+      conversationKey: entry.conversationKey,
+      adapter,
+      log,
+      apologized: entry.apologized,
+      now: clock.now(),
+      timeZone: config.timezone,
+      previewMessageId: entry.previewMessageId ?? undefined,
+      replies: [],
+    };
+    const renew = setInterval(() => void journal.renew(entry.id).catch(() => {}), leaseMs / 3);
+    try {
+      await this.options.run(turn);
+    } catch (error) {
+      log.error({ err: error }, 'the pipeline failed on this message; will retry');
+      metrics.errors.inc({ kind: 'pipeline' });
+      turn.outcome = 'retry';
+      turn.error = error as Error;
+    } finally {
+      clearInterval(renew);
+    }
+    if (turn.outcome === 'retry' && entry.attempts >= config.agent.maxAttempts) {
+      turn.outcome = 'failed';
+      turn.replies.push({ kind: 'notice', text: GAVE_UP });
+    }
+    const outcome = outcomeOf(turn);
+    try {
+      await this.settle(entry, turn);
+    } catch (error) {
+      log.error({ err: error }, 'could not record the outcome of this message; it will be retried');
+      // Retried as soon as the claim can be handed back; failing that, when its lease runs out.
+      if (await releaseWhenDatabaseIsBack(journal, entry.id, { leaseMs, log, stopped: () => this.stopped })) this.wake();
+      return;
+    }
+    if (outcome === 'retry') this.options.onRetryLater?.(entry.conversationKey);
+    const latencyMs = Date.now() - entry.receivedAt.getTime();
+    metrics.messagesIn.inc({ platform: entry.message.platform, outcome });
+    if (turn.modelStartedAt && outcome === 'done') metrics.agentLatency.observe({ platform: entry.message.platform }, latencyMs / 1000);
+    log.info({ outcome, attempt: entry.attempts, latencyMs, replies: turn.replies.length }, 'message handled');
+    await this.deliver(entry.conversationKey);
+  }
+
+  /** Writes the outcome, its replies and its history in one statement: all happen or none does. */
+  private async settle(entry: JournalEntry, turn: TurnContext): Promise<void> {
+    const { message } = entry;
+    const outcome = outcomeOf(turn);
+    // A turn the database cut short is retried at once: the database answers again, or this would fail.
+    const delay = isDatabaseUnavailable(turn.error) ? 0 : Math.min(MAX_RETRY_DELAY_MS, this.options.config.agent.retryBaseMs * 2 ** (entry.attempts - 1));
+    const retryAt = outcome === 'retry' ? new Date(Date.now() + delay) : undefined;
+    const rows: OutboxRow[] = [];
+    for (const reply of turn.replies) {
+      rows.push(
+        ...outboxRows(
+          {
+            journalId: entry.id,
+            platform: message.platform,
+            conversationKey: entry.conversationKey,
+            conversation: message.conversation,
+            kind: reply.kind,
+            text: reply.text,
+            replyToMessageId: message.conversation.kind === 'group' && !message.origin ? message.messageId : undefined,
+            addressee: message.sender,
+            editMessageId: reply.kind === 'reply' ? turn.previewMessageId : undefined,
+          },
+          turn.adapter.capabilities.maxMessageLength,
+          rows.length,
+        ),
+      );
+    }
+    // One statement, not a transaction of several: the outcome and its replies, or neither.
+    const history = (turn.history ?? []).map((line) => ({ ...line, conversationKey: entry.conversationKey, journalId: entry.id }));
+    const settled = await this.options.journal.finish(entry, outcome, { retryAt, error: turn.error?.message, apologized: turn.replies.some((r) => r.kind === 'apology') }, rows, history);
+    if (!settled) turn.log.warn('another process took this message over meanwhile; its outcome stands');
+  }
+
+  /**
+   * Stops claiming and waits up to `graceMs` for turns in progress. A turn still running after
+   * that keeps its journal claim and is answered again after the next start.
+   */
+  async stop(graceMs: number): Promise<number> {
+    this.stopped = true;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled([...this.active]), grace]);
+    clearTimeout(timer);
+    return this.active.size;
+  }
+}
