@@ -320,13 +320,15 @@ export class Gateway {
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     this.stopped = true;
-    // Connections first, so another process takes them over while this one finishes its turns.
+    // Turns and sends first, platforms after: stopping a platform aborts its requests in flight,
+    // and a send aborted after it reached the platform would be sent again on the next start.
+    // Meanwhile the platforms keep receiving; what arrives is journaled for whoever answers next.
+    const left = await this.worker.stop(options.graceMs ?? 10_000);
     await this.holder.releaseConnections();
     for (const adapter of this.configured.values()) {
       if (adapter.exclusive) continue;
       await adapter.stop().catch((error: unknown) => this.log.warn({ err: error, platform: adapter.platform }, 'adapter did not stop cleanly'));
     }
-    const left = await this.worker.stop(options.graceMs ?? 10_000);
     // Only now: with the liveness lock gone, other processes take over the turns left unfinished.
     await this.holder.stop();
     if (left) this.log.warn({ inProgress: left }, 'stopping with answers in progress; they will be answered after the next start');

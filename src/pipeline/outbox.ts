@@ -85,6 +85,8 @@ export class Outbox {
   private readonly options: OutboxOptions;
   /** One delivery loop per conversation at a time, so chunks keep their order. */
   private readonly running = new Map<string, Promise<void>>();
+  /** Set on shutdown: a message being sent is finished and recorded, no further one is started. */
+  private stopping = false;
 
   constructor(database: Database, adapters: Map<string, Adapter>, log: Logger, metrics: Metrics, options: OutboxOptions) {
     this.database = database;
@@ -96,11 +98,21 @@ export class Outbox {
 
   /** Delivers every due row of the conversation; concurrent calls share one run. */
   deliver(conversationKey: string): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     const current = this.running.get(conversationKey);
     if (current) return current.then(() => this.deliver(conversationKey));
     const run = this.deliverConversation(conversationKey).finally(() => this.running.delete(conversationKey));
     this.running.set(conversationKey, run);
     return run;
+  }
+
+  start(): void {
+    this.stopping = false;
+  }
+
+  /** Hearth is stopping: record what is being sent, start nothing new (it waits for the next start). */
+  stop(): void {
+    this.stopping = true;
   }
 
   /** Conversations with something due on the platforms this process serves. */
@@ -163,6 +175,7 @@ export class Outbox {
    * back with its attempts already counted. A row another process claimed meanwhile is not due
    * any more when the update re-checks it, so nothing is returned. With `sent`, the same
    * statement first marks that row sent, so each delivered row costs one round trip after it.
+   * While stopping it only marks: the next row waits for the next start.
    */
   private async claimNext(conversationKey: string, sent?: { sent: number; sentMessageId: string }): Promise<ClaimedRow | undefined> {
     const now = new Date();
@@ -175,7 +188,7 @@ export class Outbox {
           select o.id from outbox o
           where o.conversation_key = ${conversationKey} and o.status = 'pending' ${sent ? sql`and o.id <> ${sent.sent}` : sql``}
           order by o.id limit 1)
-        and status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz
+        and status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz and not ${this.stopping}::boolean
       returning id, platform, kind, text, conversation, reply_to_message_id, addressee, edit_message_id, attempts`);
     const row = rows[0];
     if (!row) return undefined;

@@ -38,6 +38,8 @@ export interface WorkerOptions {
 export class TurnWorker {
   private readonly options: WorkerOptions;
   private readonly active = new Set<Promise<void>>();
+  /** Deliveries started outside a turn (due retries, notices): stop waits for them too. */
+  private readonly delivering = new Set<Promise<void>>();
   private pumping = false;
   private pumpAgain = false;
   /** The next pump also looks for replies due in any conversation (see wake). */
@@ -54,6 +56,7 @@ export class TurnWorker {
 
   start(): void {
     this.stopped = false;
+    this.options.outbox.start();
     this.wake();
   }
 
@@ -104,10 +107,14 @@ export class TurnWorker {
   }
 
   async deliver(conversationKey: string): Promise<void> {
-    try {
-      await this.options.outbox.deliver(conversationKey);
-    } catch (error) {
+    const run = this.options.outbox.deliver(conversationKey).catch((error: unknown) => {
       this.options.log.error({ err: error, conversation: conversationKey }, 'outbox delivery crashed; will retry');
+    });
+    this.delivering.add(run);
+    try {
+      await run;
+    } finally {
+      this.delivering.delete(run);
     }
   }
 
@@ -195,14 +202,16 @@ export class TurnWorker {
   }
 
   /**
-   * Stops claiming and waits up to `graceMs` for turns in progress. A turn still running after
-   * that keeps its journal claim and is answered again after the next start.
+   * Stops claiming and waits up to `graceMs` for turns and deliveries in progress; the outbox
+   * finishes the message it is sending but starts no other. A turn still running after that keeps
+   * its journal claim and is answered again after the next start.
    */
   async stop(graceMs: number): Promise<number> {
     this.stopped = true;
+    this.options.outbox.stop();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.allSettled([...this.active]), grace]);
+    await Promise.race([Promise.allSettled([...this.active, ...this.delivering]), grace]);
     clearTimeout(timer);
     return this.active.size;
   }

@@ -20,7 +20,9 @@ export type TelegramFault =
   | { kind: 'conflict'; description?: string }
   | { kind: 'reject'; status: number; description: string }
   /** The connection is dropped without an answer. */
-  | { kind: 'network' };
+  | { kind: 'network' }
+  /** The call takes effect at once but its answer comes `ms` later (a slow link). */
+  | { kind: 'slow'; ms: number };
 
 export interface RecordedCall {
   method: string;
@@ -324,7 +326,11 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
       return reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     }
     const fault = takeFault(method);
-    if (fault) {
+    let answerDelayMs = 0;
+    if (fault?.kind === 'slow') {
+      call.fault = fault.kind;
+      answerDelayMs = fault.ms;
+    } else if (fault) {
       call.fault = fault.kind;
       switch (fault.kind) {
         case 'network':
@@ -351,6 +357,7 @@ export async function startFakeTelegram(options: { token?: string; botId?: numbe
     }
     try {
       const result = await methods[method]!(params, res);
+      if (answerDelayMs) await new Promise((resolve) => setTimeout(resolve, answerDelayMs));
       reply(res, 200, { ok: true, result });
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 500;

@@ -3,6 +3,7 @@
  * stand-in as the model, the real grammY client against the Bot API stand-in. Each test checks
  * what people in the chat would see.
  */
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Adapter } from '../../src/core/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.ts';
@@ -173,6 +174,25 @@ describe('Telegram end to end', () => {
     await settled(h);
     expect(fake.botMessages(people.aliceDm.id).map((m) => m.text)).toEqual(['echo: first question', 'echo: second question']);
     expect(ollama.chatRequests).toHaveLength(2);
+  });
+
+  it('finishes sending an answer when stopped mid-send, and does not send it again after the restart', async () => {
+    database = await createTestDatabase('pglite');
+    let h = await start();
+    // Telegram has the message as soon as the call arrives; its answer is what is slow.
+    fake.fail('sendMessage', { kind: 'slow', ms: 1_500 });
+    fake.post(people.aliceDm, people.alice, 'are you still there?');
+    await eventually(() => fake.botMessages().length === 1, 'the answer to reach Telegram');
+    await h.stop();
+    fake.clearFaults();
+
+    h = await start();
+    await settled(h);
+    // A send cut off by the stop would be waiting for its retry: wait until nothing is left to send.
+    const unsent = async () => (await h.hearth.database.rows<{ n: number }>(sql`select count(*)::int as n from outbox where status = 'pending'`))[0]!.n;
+    await eventually(async () => (await unsent()) === 0, 'nothing left to send');
+    expect(fake.botMessages(people.aliceDm.id).map((m) => m.text)).toEqual(['echo: are you still there?']);
+    expect(fake.callsTo('sendMessage')).toHaveLength(1);
   });
 
   it('refuses an unknown sender politely and audits it', async () => {
