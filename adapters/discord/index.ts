@@ -206,6 +206,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): Adapter {
         const sent = await channel.send({
           content,
           allowedMentions,
+          // Discord returns the message already created with this nonce instead of a second one
+          // (for a few minutes): a resend after a crash is not shown twice.
+          ...(message.idempotencyKey ? { nonce: message.idempotencyKey, enforceNonce: true } : {}),
           // Reference the message being answered; if it was deleted meanwhile, send anyway.
           ...(message.replyToMessageId ? { reply: { messageReference: message.replyToMessageId, failIfNotExists: false } } : {}),
         });

@@ -98,12 +98,15 @@ export class Outgoing {
     }
   }
 
-  /** Sends one event; retries (also by the outbox, later) reuse the transaction id. */
-  async sendEvent(roomId: string, type: string, content: Content): Promise<string> {
+  /**
+   * Sends one event; retries (also by the outbox, later) reuse the transaction id. With a stable
+   * id from the caller, a resend after a crash is deduplicated by the homeserver too.
+   */
+  async sendEvent(roomId: string, type: string, content: Content, stableTxnId?: string): Promise<string> {
     const key = `${roomId}\n${type}\n${JSON.stringify(content)}`;
     const now = Date.now();
     for (const [k, v] of this.pendingTxn) if (now - v.at > 15 * 60_000) this.pendingTxn.delete(k);
-    const txnId = this.pendingTxn.get(key)?.txnId ?? `hearth.${randomUUID()}`;
+    const txnId = stableTxnId ?? this.pendingTxn.get(key)?.txnId ?? `hearth.${randomUUID()}`;
     this.pendingTxn.set(key, { txnId, at: now });
     const { client, wire } = this.options;
     // Each attempt encrypts anew (a Megolm index is never reused); the transaction id stays, so
@@ -121,6 +124,7 @@ export class Outgoing {
   async send(message: OutboundMessage): Promise<SentMessage> {
     const { conversation } = message;
     let first: string | undefined;
+    let part = 0;
     for (const content of fitting(message.text, messageContent, plainContent)) {
       // Only the first event of a split answer quotes the question and mentions its author.
       if (first === undefined) {
@@ -133,7 +137,8 @@ export class Outgoing {
         if (relates) content['m.relates_to'] = relates;
         content['m.mentions'] = {};
       }
-      const eventId = await this.sendEvent(conversation.id, 'm.room.message', content);
+      const txnId = message.idempotencyKey ? `hearth.${message.idempotencyKey}.${part++}` : undefined;
+      const eventId = await this.sendEvent(conversation.id, 'm.room.message', content, txnId);
       first ??= eventId;
     }
     if (first === undefined) throw new PlatformRejectedError(PLATFORM, 'refusing to send an empty message');

@@ -67,6 +67,12 @@ export interface OutboundMessage {
   addressee?: Sender;
   /** A word while the answer is still coming ("still thinking"), not the answer itself. */
   interim?: boolean;
+  /**
+   * The same for every attempt to send this message, also after a crash and restart, and never
+   * reused for another message. Platforms that can deduplicate a send (Matrix transaction ids,
+   * Discord nonces) pass it on, so a send whose success was not recorded is not shown twice.
+   */
+  idempotencyKey?: string;
 }
 
 export interface SentMessage {

@@ -158,6 +158,8 @@ export class Gateway {
       // Only this process can have the embedded database open, so every claim is from a dead run.
       const released = await this.journal.releaseAllClaims();
       if (released) this.log.info({ count: released }, 'resuming messages that were being answered when Hearth stopped');
+      const unsent = await this.outbox.resumeAll();
+      if (unsent) this.log.info({ count: unsent }, 'sending replies that were waiting when Hearth stopped');
     }
     // Before any claim: the claims carry this process's liveness lock.
     await this.holder.start();

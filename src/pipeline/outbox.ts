@@ -3,7 +3,7 @@
  * conversation. A platform that cannot be reached or asks us to wait gets the same row again
  * later; one that rejects a message gets it logged and skipped so a conversation never jams.
  */
-import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { chunkMessage, isRetryablePlatformError, PlatformRateLimitedError, PlatformRejectedError, type Adapter, type ConversationRef, type Sender } from '../core/index.ts';
 import type { Database } from '../db/client.ts';
 import { outbox } from '../db/schema.ts';
@@ -68,6 +68,16 @@ interface ClaimedRow {
   editMessageId: string | null;
   /** Before this claim. */
   attempts: number;
+  createdAt: Date;
+}
+
+/**
+ * The row's id with its creation time: stable across attempts and restarts, and not reused by
+ * a database restored from a backup (whose ids start again from where the backup was taken).
+ * Short, as Discord takes nonces of at most 25 characters.
+ */
+export function idempotencyKeyOf(row: { id: number; createdAt: Date }): string {
+  return `h${row.id.toString(36)}.${row.createdAt.getTime().toString(36)}`;
 }
 
 export interface OutboxOptions {
@@ -124,6 +134,16 @@ export class Outbox {
       .from(outbox)
       .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, new Date()), inArray(outbox.platform, platforms)));
     return rows.map((r) => r.key);
+  }
+
+  /**
+   * After a restart on the embedded database every pending reply is due at once: a claim can only
+   * be from the run that died (its send is resent, deduplicated where the platform can), and a
+   * retry pause is better ended by the restart than waited out.
+   */
+  async resumeAll(): Promise<number> {
+    const rows = await this.database.db.update(outbox).set({ nextAttemptAt: new Date() }).where(and(eq(outbox.status, 'pending'), gt(outbox.nextAttemptAt, new Date()))).returning({ id: outbox.id });
+    return rows.length;
   }
 
   /** Is a reply due for sending now (idle checks for tests and shutdown)? */
@@ -189,7 +209,7 @@ export class Outbox {
           where o.conversation_key = ${conversationKey} and o.status = 'pending' ${sent ? sql`and o.id <> ${sent.sent}` : sql``}
           order by o.id limit 1)
         and status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz and not ${this.stopping}::boolean
-      returning id, platform, kind, text, conversation, reply_to_message_id, addressee, edit_message_id, attempts`);
+      returning id, platform, kind, text, conversation, reply_to_message_id, addressee, edit_message_id, attempts, created_at`);
     const row = rows[0];
     if (!row) return undefined;
     const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
@@ -204,6 +224,7 @@ export class Outbox {
       editMessageId: (row.edit_message_id as string | null) ?? null,
       // The attempts as they were before this claim, as the retry arithmetic above expects.
       attempts: Number(row.attempts) - 1,
+      createdAt: new Date(row.created_at as string | Date),
     };
   }
 
@@ -224,6 +245,7 @@ export class Outbox {
       text: row.text,
       replyToMessageId: row.replyToMessageId ?? undefined,
       addressee: row.addressee ?? undefined,
+      idempotencyKey: idempotencyKeyOf(row),
     });
     return sent.messageId;
   }

@@ -24,6 +24,8 @@ export interface ContractFixture {
   sent(): Promise<PlatformSentMessage[]>;
   /** How many typing notifications the platform received. */
   typingCount(): Promise<number>;
+  /** The platform deduplicates sends by a key (Matrix transaction ids, Discord nonces). */
+  deduplicatesSends?: boolean;
   teardown(): Promise<void>;
 }
 
@@ -147,6 +149,24 @@ export function runAdapterContract(name: string, setup: () => Promise<ContractFi
       const before = await fixture.typingCount();
       await fixture.adapter.sendTyping(inbound.conversation);
       await eventually(async () => ((await fixture.typingCount()) > before ? true : undefined), 'a typing notification');
+    });
+
+    it('sends a message with the same idempotency key once where the platform deduplicates, and still sends it elsewhere', async () => {
+      const arriving = context.waitForMessage();
+      await fixture.injectDirectMessage('once please');
+      const inbound = await arriving;
+      const message = { conversation: inbound.conversation, text: 'only once', idempotencyKey: 'h1f.contract' };
+      const first = await fixture.adapter.send(message);
+      // As the outbox does after a crash that lost the record of the first send.
+      const again = await fixture.adapter.send(message);
+      await eventually(async () => (await fixture.sent()).some((m) => m.messageId === again.messageId), 'the second send to be answered');
+      const shown = (await fixture.sent()).filter((m) => m.text.includes('only once'));
+      if (fixture.deduplicatesSends) {
+        expect(again.messageId).toBe(first.messageId);
+        expect(shown).toHaveLength(1);
+      } else {
+        expect(shown).toHaveLength(2);
+      }
     });
 
     it('edits a sent message when it says it can', async () => {

@@ -25,6 +25,7 @@ runAdapterContract('discord', async () => {
     async typingCount() {
       return fake.typing.length;
     },
+    deduplicatesSends: true,
     teardown: () => fake.close(),
   };
 });

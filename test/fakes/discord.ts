@@ -108,6 +108,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const users = new Map<string, FakeUser>([world.bot, world.otherBot, ...Object.values(world.people)].map((u) => [u.id, u]));
   const channels = new Map<string, FakeChannel>(Object.values(world.channels).map((c) => [c.id, c]));
   const byId = new Map<string, StoredMessage>();
+  const nonces = new Map<string, StoredMessage>();
   const messages: StoredMessage[] = [];
   const requests: RecordedRequest[] = [];
   const typing: Array<{ channelId: string }> = [];
@@ -182,6 +183,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   }
 
   function createMessage(res: ServerResponse, channel: FakeChannel, body: Record<string, unknown>): void {
+    // enforce_nonce: the message this author already created with the nonce comes back instead.
+    const nonce = typeof body.nonce === 'string' || typeof body.nonce === 'number' ? String(body.nonce) : undefined;
+    const earlier = nonce && body.enforce_nonce === true ? nonces.get(`${channel.id}/${nonce}`) : undefined;
+    if (earlier) return json(res, 200, apiMessage(earlier, store));
     const content = typeof body.content === 'string' ? body.content : '';
     if (!content) return apiError(res, 400, 50006, 'Cannot send an empty message');
     if (content.length > 2000) {
@@ -215,6 +220,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       replyPing: allowed ? allowed.replied_user === true : true,
       edits: 0,
     });
+    if (nonce && body.enforce_nonce === true) nonces.set(`${channel.id}/${nonce}`, message);
     json(res, 200, apiMessage(message, store));
   }
 

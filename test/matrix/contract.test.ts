@@ -18,6 +18,7 @@ runAdapterContract('matrix', async () => {
     async typingCount() {
       return fake.typingCalls().filter((c) => (c.body as { typing?: boolean }).typing === true).length;
     },
+    deduplicatesSends: true,
     teardown: () => fake.close(),
   };
 });
