@@ -6,7 +6,7 @@
 import type { Person } from '../access/types.ts';
 import type { Connections } from '../vault/connections.ts';
 import { accountProblem, notConnected } from '../vault/problems.ts';
-import { CalendarAccount } from './client.ts';
+import type { CalendarAccount } from './client.ts';
 
 export type CalendarChoice = 'mine' | 'household';
 
@@ -49,6 +49,8 @@ export class Calendars {
       throw accountProblem('calendar', error, '');
     }
     if (!credentials) throw notConnected('calendar');
+    // The CalDAV and iCalendar libraries load with the first calendar opened, not with Hearth.
+    const { CalendarAccount } = await import('./client.ts');
     return { which, account: await CalendarAccount.open({ ...credentials, signal, timeoutMs: this.timeoutMs }) };
   }
 

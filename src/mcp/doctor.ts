@@ -14,8 +14,9 @@ export async function mcpChecks(config: Config): Promise<DoctorCheck[]> {
   const catalog = new ToolCatalog();
   const servers = new McpServers({ config, catalog, log: createLogger({ level: 'silent' }), restart: false });
   try {
-    await Promise.all(servers.connections.map((c) => c.start()));
-    return servers.connections.flatMap((connection): DoctorCheck[] => {
+    const connections = await servers.open();
+    await Promise.all(connections.map((c) => c.start()));
+    return connections.flatMap((connection): DoctorCheck[] => {
       const name = `MCP server ${connection.name}`;
       const { config: server } = connection;
       if (!server.enabled) return [{ name, ok: true, detail: 'disabled (enabled: false)' }];

@@ -7,7 +7,8 @@ import type { FeatureFactory } from '../pipeline/feature.ts';
 import { McpServers } from './servers.ts';
 
 export const mcpFeature: FeatureFactory = (deps) => {
-  // Built at creation, so an offline catalogue (`hearth tools`) lists the servers as configured.
+  // Built at creation, so an offline catalogue (`hearth tools`) lists the servers as configured;
+  // the SDK itself loads only when there is a server to start.
   const servers = new McpServers({ config: deps.config, catalog: deps.catalog, log: deps.log, restart: true });
   return {
     name: 'mcp',

@@ -9,8 +9,9 @@ import type { Logger } from '../log.ts';
 import type { ToolCatalog } from '../tools/catalog.ts';
 import { redactText } from '../audit/redact.ts';
 import type { McpServerConfig } from './config.ts';
-import { ServerConnection } from './client.ts';
-import { adaptTools, type SkippedTool } from './tool-adapter.ts';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerConnection } from './client.ts';
+import type { adaptTools as AdaptTools, SkippedTool } from './tool-adapter.ts';
 
 /** How long start waits for servers before Hearth answers without the slow ones (they join later). */
 const START_WAIT_MS = 15_000;
@@ -40,26 +41,21 @@ export function describeSandbox(config: McpServerConfig): string {
 }
 
 export class McpServers {
-  readonly connections: ServerConnection[];
+  /** One per configured server, made by open(): until then the MCP SDK is not even loaded. */
+  connections: ServerConnection[] = [];
   /** Tools each server offers that Hearth leaves out, and why (doctor reports them). */
   readonly skipped = new Map<string, SkippedTool[]>();
   private readonly options: McpServersOptions;
+  private adaptTools: typeof AdaptTools | undefined;
 
   constructor(options: McpServersOptions) {
     this.options = options;
-    const { config, catalog, log } = options;
-    this.connections = Object.entries(config.mcp.servers).map(([name, server]) => {
+    const { config, catalog } = options;
+    // Each server's status is published now, so an offline catalogue (`hearth tools`) lists
+    // the servers as configured; the connections come when Hearth starts them.
+    for (const [name, server] of Object.entries(config.mcp.servers)) {
       const source = sourceOf(name);
-      const connection: ServerConnection = new ServerConnection({
-        name,
-        config: server,
-        dataDir: config.dataDir,
-        defaultTimeoutMs: config.mcp.timeoutMs,
-        log: log.child({ feature: 'mcp' }),
-        restart: options.restart,
-        onTools: (tools) => this.publish(connection, tools),
-        onDown: (reason) => catalog.remove(source, `the ${name} tool server went away (${reason}); Hearth is restarting it`),
-      });
+      const connection = () => this.connections.find((c) => c.name === name);
       const skipped = () => this.skipped.get(name) ?? [];
       catalog.setStatus(source, {
         server: name,
@@ -67,30 +63,55 @@ export class McpServers {
         location: describeLocation(server),
         sandbox: describeSandbox(server),
         get state() {
-          return connection.state;
+          return connection()?.state ?? (server.enabled ? 'configured' : 'disabled');
         },
         get detail() {
-          return connection.detail;
+          return connection()?.detail ?? '';
         },
         get tools() {
           return catalog.list().filter((t) => catalog.sourceOf(t.name) === source).length;
         },
         get restarts() {
-          return connection.restarts;
+          return connection()?.restarts ?? 0;
         },
         get skipped() {
           return skipped();
         },
       });
-      return connection;
-    });
+    }
   }
 
-  private publish(connection: ServerConnection, tools: Parameters<typeof adaptTools>[0]): void {
+  /**
+   * Makes the connections (not started). The MCP SDK and its schema validator (about 120
+   * modules) load here, so a Hearth without tool servers never loads them.
+   */
+  async open(): Promise<ServerConnection[]> {
+    const { config, catalog, log } = this.options;
+    const servers = Object.entries(config.mcp.servers);
+    if (this.connections.length > 0 || servers.length === 0) return this.connections;
+    const [{ ServerConnection }, { adaptTools }] = await Promise.all([import('./client.ts'), import('./tool-adapter.ts')]);
+    this.adaptTools = adaptTools;
+    this.connections = servers.map(([name, server]) => {
+      const connection: ServerConnection = new ServerConnection({
+        name,
+        config: server,
+        dataDir: config.dataDir,
+        defaultTimeoutMs: config.mcp.timeoutMs,
+        log: log.child({ feature: 'mcp' }),
+        restart: this.options.restart,
+        onTools: (tools) => this.publish(connection, tools),
+        onDown: (reason) => catalog.remove(sourceOf(name), `the ${name} tool server went away (${reason}); Hearth is restarting it`),
+      });
+      return connection;
+    });
+    return this.connections;
+  }
+
+  private publish(connection: ServerConnection, tools: Tool[]): void {
     const { catalog, config } = this.options;
     const source = sourceOf(connection.name);
     const taken = new Set(catalog.list().filter((t) => catalog.sourceOf(t.name) !== source).map((t) => t.name));
-    const adapted = adaptTools(tools, {
+    const adapted = this.adaptTools!(tools, {
       server: connection.name,
       config: connection.config,
       taken,
@@ -104,12 +125,13 @@ export class McpServers {
 
   /** Starts every enabled server at once; waits a while for them, then lets the slow ones join when ready. */
   async start(): Promise<void> {
-    for (const connection of this.connections) {
+    const connections = await this.open();
+    for (const connection of connections) {
       if (connection.config.transport === 'stdio' && connection.config.sandbox === false && connection.config.enabled) {
         this.options.log.warn({ server: connection.name }, `MCP server ${connection.name} runs without a sandbox (sandbox: false): it can read and change whatever Hearth can, and use the network`);
       }
     }
-    const started = Promise.all(this.connections.map((c) => c.start()));
+    const started = Promise.all(connections.map((c) => c.start()));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([started, new Promise((resolve) => (timer = setTimeout(resolve, START_WAIT_MS)))]);
     clearTimeout(timer);

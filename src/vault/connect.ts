@@ -3,7 +3,7 @@
  * the settings are checked, the credentials are tried against the server at once (a wrong
  * password is named then, not at the first tool call), and only what works is stored.
  */
-import { CalendarAccount } from '../calendar/client.ts';
+
 import { MailAccount } from '../mail/client.ts';
 import type { CalendarSettings, ConnectionKind, Connections, Holder, MailSettings } from './connections.ts';
 import { AccountProblem } from './problems.ts';
@@ -61,6 +61,7 @@ export function mailSettings(input: ConnectInput): MailSettings {
 /** Tries the credentials on the server; throws AccountProblem when they do not work. */
 export async function verifyAccount(kind: ConnectionKind, settings: CalendarSettings | MailSettings, password: string, timeoutMs: number): Promise<string> {
   if (kind === 'calendar') {
+    const { CalendarAccount } = await import('../calendar/client.ts');
     const account = await CalendarAccount.open({ settings: settings as CalendarSettings, password, timeoutMs });
     return `calendar "${account.name}" at ${new URL((settings as CalendarSettings).url).host}`;
   }

@@ -9,7 +9,6 @@ import { defineTool, type ToolDefinition } from '../tool.ts';
 import { addressGuard, parseAddressList } from './web/address-guard.ts';
 import { parseDomainList } from './web/domains.ts';
 import { fetchPage } from './web/fetch-page.ts';
-import { decodeBody, htmlToReadableText } from './web/readable.ts';
 
 export interface WebFetchSettings {
   timeoutMs: number;
@@ -33,6 +32,8 @@ export function webFetchTool(settings: WebFetchSettings): ToolDefinition {
     group: 'builtin',
     parameters: z.object({ url: z.string().max(2000).describe('the full URL, e.g. https://example.org/page') }),
     async run({ url }, context) {
+      // The HTML reader (htmlparser2 and friends) loads with the first page, not with Hearth.
+      const { decodeBody, htmlToReadableText } = await import('./web/readable.ts');
       const page = await fetchPage(url, { guard, domains, limits: { timeoutMs: settings.timeoutMs, maxBytes: settings.maxBytes, maxRedirects: MAX_REDIRECTS }, signal: context.signal, userAgent: 'Hearth (web_fetch)' });
       const type = page.contentType.split(';')[0]!.trim().toLowerCase();
       const head = [`URL: ${page.url}`, page.status >= 400 ? `HTTP status: ${page.status}` : undefined];
