@@ -16,6 +16,15 @@ import { withAttachmentNote } from './attachments.ts';
 import { isDatabaseUnavailable, releaseWhenDatabaseIsBack } from './database-failure.ts';
 
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
+/** At stop, past the grace: how long a message already being sent may take to finish. */
+const SEND_FINISH_MS = 2_000;
+
+/** Resolves when all the promises have settled or after `ms`, whichever comes first. */
+async function settledWithin(work: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(work), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 export const GAVE_UP = "I'm sorry — I tried several times and still couldn't answer that message. Please ask me again later.";
 
@@ -202,17 +211,15 @@ export class TurnWorker {
   }
 
   /**
-   * Stops claiming and waits up to `graceMs` for turns and deliveries in progress; the outbox
-   * finishes the message it is sending but starts no other. A turn still running after that keeps
-   * its journal claim and is answered again after the next start.
+   * Stops claiming and waits up to `graceMs` for turns in progress and their replies to be sent.
+   * After that the outbox finishes the message it is sending (briefly awaited) and starts no
+   * other. A turn still running keeps its journal claim and is answered again after the next start.
    */
   async stop(graceMs: number): Promise<number> {
     this.stopped = true;
+    await settledWithin([...this.active, ...this.delivering], graceMs);
     this.options.outbox.stop();
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.allSettled([...this.active, ...this.delivering]), grace]);
-    clearTimeout(timer);
+    await settledWithin([...this.delivering], SEND_FINISH_MS);
     return this.active.size;
   }
 }

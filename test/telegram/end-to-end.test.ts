@@ -195,6 +195,16 @@ describe('Telegram end to end', () => {
     expect(fake.callsTo('sendMessage')).toHaveLength(1);
   });
 
+  it('delivers an answer the model finishes while Hearth is stopping, before it stops', async () => {
+    const h = await start();
+    ollama.always({ content: 'echo: almost done', pieces: 2, pieceDelayMs: 750 });
+    fake.post(people.aliceDm, people.alice, 'a slow one');
+    await eventually(() => ollama.chatRequests.length === 1, 'the question to reach the model');
+    await h.stop();
+    hearth = undefined;
+    expect(fake.botMessages(people.aliceDm.id).map((m) => m.text)).toEqual(['echo: almost done']);
+  });
+
   it('refuses an unknown sender politely and audits it', async () => {
     const h = await start();
     fake.post(people.bobDm, people.bob, 'hello, who are you?');
