@@ -54,6 +54,11 @@ async function person(access: Access, reference: string | undefined): Promise<Pe
   return found;
 }
 
+/** The people a comma-separated list names (`--share anna,bob`); an empty list is nobody. */
+function peopleNamed(access: Access, list: string): Promise<Person[]> {
+  return Promise.all(list.split(',').map((s) => s.trim()).filter(Boolean).map((reference) => person(access, reference)));
+}
+
 /** The pending pairing request a code (chat, CLI) or an id (web admin) names, for the owner; wrong ones count towards the throttle. */
 async function pendingPairing(access: Access, params: Params, via: Actor['via'], verb: 'approve' | 'deny') {
   const actor = await owner(access, via);
@@ -340,9 +345,9 @@ export const operations = {
       }
       let sharedWith: string[] | undefined;
       if (holder === 'household' && params.share !== undefined) {
-        const people = await Promise.all(params.share.split(',').map((s) => s.trim()).filter(Boolean).map((reference) => person(access, reference)));
-        await vault.shareHousehold(people.map((p) => p.id));
-        sharedWith = people.map((p) => p.displayName);
+        const sharers = await peopleNamed(access, params.share);
+        await vault.shareHousehold(sharers.map((p) => p.id));
+        sharedWith = sharers.map((p) => p.displayName);
       }
       await access.audit.record({ kind: 'connection.saved', actorPersonId: actor.person.id, subject: holder === 'household' ? 'household' : holder.personId, detail: { kind, connected, sharedWith, via } });
       return { message: `Connected ${name}'s ${connected}${sharedWith ? `; shared with ${sharedWith.join(', ') || 'nobody'}` : ''}` };
@@ -353,10 +358,10 @@ export const operations = {
     path: '/admin/connections/calendar/share',
     async run(access, params, via) {
       const actor = await owner(access, via);
-      const people = await Promise.all((params.share ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((reference) => person(access, reference)));
-      if (!(await vaultOf(access).shareHousehold(people.map((p) => p.id)))) throw new OperationError(404, 'no household calendar yet: connect one with `hearth connect calendar --household`');
-      await access.audit.record({ kind: 'connection.shared', actorPersonId: actor.person.id, subject: 'household', detail: { with: people.map((p) => p.id), via } });
-      return { message: `The household calendar is shared with ${people.map((p) => p.displayName).join(', ') || 'nobody but the owner'}` };
+      const sharers = await peopleNamed(access, params.share ?? '');
+      if (!(await vaultOf(access).shareHousehold(sharers.map((p) => p.id)))) throw new OperationError(404, 'no household calendar yet: connect one with `hearth connect calendar --household`');
+      await access.audit.record({ kind: 'connection.shared', actorPersonId: actor.person.id, subject: 'household', detail: { with: sharers.map((p) => p.id), via } });
+      return { message: `The household calendar is shared with ${sharers.map((p) => p.displayName).join(', ') || 'nobody but the owner'}` };
     },
   },
   disconnect: {

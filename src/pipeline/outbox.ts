@@ -76,7 +76,7 @@ interface ClaimedRow {
  * a database restored from a backup (whose ids start again from where the backup was taken).
  * Short, as Discord takes nonces of at most 25 characters.
  */
-export function idempotencyKeyOf(row: { id: number; createdAt: Date }): string {
+function idempotencyKeyOf(row: { id: number; createdAt: Date }): string {
   return `h${row.id.toString(36)}.${row.createdAt.getTime().toString(36)}`;
 }
 
