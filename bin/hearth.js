@@ -4,6 +4,7 @@
 // which npx puts first on PATH.
 import { constants, enableCompileCache } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { cachePackageTypes } from './package-type-cache.js';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
@@ -39,4 +40,5 @@ delete process.env.HEARTH_NODE_FLAGS_APPLIED;
 // then spends far less time loading code. In node_modules/.cache when writable, else the temp folder.
 if (enableCompileCache(fileURLToPath(new URL('../node_modules/.cache/hearth/compile', import.meta.url))).status === constants.compileCacheStatus.FAILED) enableCompileCache();
 
+cachePackageTypes();
 await import('../src/cli.ts');
