@@ -45,7 +45,7 @@ function resolveRelativeJs(specifier, parentURL) {
   let path;
   try {
     // As Node does: the real path (symlinks followed); a missing file is Node's to report.
-    path = realpathSync(fileURLToPath(new URL(specifier, parentURL)));
+    path = realpathSync.native(fileURLToPath(new URL(specifier, parentURL)));
   } catch {
     return undefined;
   }

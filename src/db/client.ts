@@ -8,7 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
 import * as schema from './schema.ts';
 import { lockDataFolder } from './data-lock.ts';
-import { pgliteStartParams, pgliteTemplate } from './pglite-template.ts';
+import { copyTemplateInto, pgliteStartParams, pgliteTemplate } from './pglite-template.ts';
 import type { LockSession, LockSessionOptions } from './lock-session.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -70,12 +70,15 @@ async function openPglite(options: OpenOptions): Promise<Database> {
   const unlock = folder ? lockDataFolder(folder) : () => {};
   let client;
   try {
-    // A new database starts as a copy of the migrated template instead of initdb + migrations.
+    // A new database starts as a copy of the migrated template instead of initdb + migrations:
+    // a data folder copies the unpacked template, memory unpacks the tarball.
     const fresh = !folder || !existsSync(join(folder, 'PG_VERSION'));
+    const fromTemplate = fresh && !options.emptyWhenNew;
+    const copied = fromTemplate && folder !== undefined && (await copyTemplateInto(folder));
     // A household's data fits easily in 16 MB of buffers; PostgreSQL's default 128 MB would
     // cost that much resident memory on a box that may have 2 GB in all. On the command line
     // rather than in postgresql.conf: PGlite cannot write that file in memory, so there they were lost.
-    client = await PGlite.create({ dataDir: folder, extensions: { vector }, startParams: pgliteStartParams(PGlite.defaultStartParams), loadDataDir: fresh && !options.emptyWhenNew ? await pgliteTemplate() : undefined });
+    client = await PGlite.create({ dataDir: folder, extensions: { vector }, startParams: pgliteStartParams(PGlite.defaultStartParams), loadDataDir: fromTemplate && !copied ? await pgliteTemplate() : undefined });
   } catch (error) {
     unlock();
     throw new DatabaseUnavailableError(

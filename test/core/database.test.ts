@@ -95,6 +95,29 @@ describe('a new embedded database', () => {
     }
   });
 
+  it('is a copy of its own: what one data folder writes never shows in the next new one, and a copy cut short is made again', async () => {
+    const { rmSync } = await import('node:fs');
+    const first = await createTestDatabase('pglite');
+    const second = await createTestDatabase('pglite');
+    let database = await openDatabase({ dataDir: first.dataDir });
+    try {
+      await database.rows(sql`insert into people (id, display_name, role) values ('p-olive', 'Olive', 'owner')`);
+      await database.close();
+      database = await openDatabase({ dataDir: second.dataDir });
+      expect(await database.rows(sql`select display_name from people`)).toEqual([]);
+      await database.close();
+      // A first start stopped mid-copy: everything but PG_VERSION, which is copied last.
+      rmSync(`${first.dataDir}/pglite/PG_VERSION`);
+      database = await openDatabase({ dataDir: first.dataDir });
+      expect(await migrationStatus(database)).toEqual({ applied: knownMigrations().length, known: knownMigrations().length, unknownApplied: 0 });
+      expect(await database.rows(sql`select display_name from people`)).toEqual([]);
+    } finally {
+      await database.close();
+      await first.drop();
+      await second.drop();
+    }
+  });
+
   it('applies the memory settings in memory too, without complaints on the console', async () => {
     // PGlite reports a settings file it cannot write through console.error ("Error writing file
     // /pglite/data/postgresql.conf"); Hearth's settings go on its command line instead.
