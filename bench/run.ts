@@ -23,7 +23,7 @@ const results: { pipeline: Array<PipelineFigures | { driver: string; error: stri
 const say = (line: string) => !args.json && process.stdout.write(`${line}\n`);
 
 say(`Hearth benchmark\n`);
-if (wanted('pipeline')) say(`pipeline: 200 messages one at a time, then a burst of ${messages} messages from 20 people; instant model`);
+if (wanted('pipeline')) say(`pipeline: 200 messages one at a time (after 20 that warm up), then a burst of ${messages} messages from 20 people; instant model`);
 for (const driver of wanted('pipeline') ? (['pglite', 'postgres'] as const) : []) {
   try {
     const database = await createTestDatabase(driver);
@@ -31,6 +31,7 @@ for (const driver of wanted('pipeline') ? (['pglite', 'postgres'] as const) : []
       const figures = await benchPipeline({ driver, databaseUrl: database.databaseUrl, dataDir: database.dataDir, messages });
       results.pipeline.push(figures);
       say(`${driver.padEnd(9)} inbound→model p50 ${figures.inboundToModelMs.p50} ms p99 ${figures.inboundToModelMs.p99} ms · model→send p50 ${figures.modelToSendMs.p50} ms p99 ${figures.modelToSendMs.p99} ms · statements per turn ${figures.statementsPerTurn.beforeModel} before the model, ${figures.statementsPerTurn.afterModel} after · burst ${figures.burstSeconds} s (${figures.messagesPerSecond} msg/s)`);
+      say(`          first message after the start: inbound→model ${figures.firstMessageMs.inboundToModel} ms, model→send ${figures.firstMessageMs.modelToSend} ms (not in the percentiles)`);
       if (args.statements) say(`  one turn's statements (ms since it arrived):\n${figures.sampleTurn.map((line) => `    ${line}`).join('\n')}`);
     } finally {
       await database.drop();

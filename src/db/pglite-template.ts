@@ -9,7 +9,7 @@
  * is never used by mistake.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { constants, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,7 @@ async function unpackTemplate(name: string): Promise<string | undefined> {
       mkdirSync(folder, { recursive: true });
       const client = await PGlite.create({ dataDir: partial, extensions: { vector }, startParams: pgliteStartParams(PGlite.defaultStartParams), loadDataDir: tarball });
       await client.close();
+      readableByAll(partial);
       // Unpacked aside and renamed, so no one copies half a folder; another process may have won the race.
       if (!existsSync(join(folder, name))) renameSync(partial, join(folder, name));
       rmSync(partial, { recursive: true, force: true });
@@ -132,17 +133,36 @@ async function unpackTemplate(name: string): Promise<string | undefined> {
 }
 
 /**
+ * PostgreSQL makes its files readable by their owner only; the template is built by whoever ran
+ * `npm install` or the Docker build (root there) and copied by whoever runs Hearth (`node` in the
+ * image), so everyone may read it. It holds no data, only an empty schema.
+ */
+function readableByAll(folder: string): void {
+  chmodSync(folder, 0o755);
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    chmodSync(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);
+  }
+}
+
+/**
  * Makes `dataFolder` (empty, or left by a copy cut short) a copy of the template; false when no
- * template folder could be made, and the caller unpacks the tarball instead.
+ * template folder could be made or copied, and the caller unpacks the tarball instead.
  */
 export async function copyTemplateInto(dataFolder: string): Promise<boolean> {
   const template = await templateFolder();
   if (!template) return false;
   // PG_VERSION last: it is what marks a data folder as made, so a copy cut short is made again.
   const marker = join(template, 'PG_VERSION');
-  cpSync(template, dataFolder, { recursive: true, force: true, mode: constants.COPYFILE_FICLONE, filter: (source) => source !== marker });
-  copyFileSync(marker, join(dataFolder, 'PG_VERSION'));
-  return true;
+  try {
+    // The copies are readable by all like the template, so the folder itself is its owner's alone.
+    chmodSync(dataFolder, 0o700);
+    cpSync(template, dataFolder, { recursive: true, force: true, mode: constants.COPYFILE_FICLONE, filter: (source) => source !== marker });
+    copyFileSync(marker, join(dataFolder, 'PG_VERSION'));
+    return true;
+  } catch {
+    // Unreadable (another user's template, its modes changed): the tarball does it.
+    return false;
+  }
 }
 
 /** PGlite's own start parameters plus Hearth's settings; set this way, they hold in memory too. */
