@@ -4,10 +4,10 @@
  * may hold accounts on several platforms; permissions, memories and history belong to the person.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, ilike, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { identities, people } from '../db/schema.ts';
-import type { Decision, Person, Role } from './types.ts';
+import type { Person, Role, Sender } from './types.ts';
 import { toolGrants } from './schema.ts';
 
 export type { Person, Role } from './types.ts';
@@ -48,6 +48,27 @@ export const accountLabel = (account: AccountRef): string => `${account.platform
 
 type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 
+/**
+ * SQL for the sender holding an account, as JSON (null when nobody holds it): the person and their
+ * own tool grants, read in one expression so that the journal can read it with the message it
+ * claims (Journal's `senderOf`) and a turn needs no statement of its own to know who is speaking.
+ */
+export function senderOfAccount(platform: SQL, accountId: SQL): SQL {
+  return sql`(select jsonb_build_object(
+      'id', p.id, 'displayName', p.display_name, 'role', p.role, 'timeZone', p.time_zone,
+      'grants', coalesce((select jsonb_object_agg(g.tool, g.decision) from ${toolGrants} g where g.person_id = p.id), '{}'::jsonb))
+    from ${identities} i join ${people} p on p.id = i.person_id
+    where i.platform = ${platform} and i.account_id = ${accountId}
+    limit 1)`;
+}
+
+/** senderOfAccount's value as a Sender; undefined for nobody. */
+export function senderFromJson(value: unknown): Sender | undefined {
+  if (value === null || value === undefined) return undefined;
+  const { grants, ...person } = (typeof value === 'string' ? JSON.parse(value) : value) as Person & { grants: Sender['grants'] };
+  return { person, grants };
+}
+
 /** The columns that make a Person. */
 const personColumns = { id: people.id, displayName: people.displayName, role: people.role, timeZone: people.timeZone };
 
@@ -72,19 +93,9 @@ export class People {
    * runs for every message, and the grants are read fresh each time (never cached), so a grant
    * or role changed anywhere — the CLI, another process — holds from the very next message.
    */
-  async findSender(account: AccountRef): Promise<{ person: Person; grants: Record<string, Decision> } | undefined> {
-    const [row] = await this.db
-      .select({
-        ...personColumns,
-        grants: sql<Record<string, Decision> | string>`coalesce((select jsonb_object_agg(${toolGrants.tool}, ${toolGrants.decision}) from ${toolGrants} where ${toolGrants.personId} = ${people.id}), '{}'::jsonb)`,
-      })
-      .from(identities)
-      .innerJoin(people, eq(people.id, identities.personId))
-      .where(and(eq(identities.platform, account.platform), eq(identities.accountId, account.accountId)))
-      .limit(1);
-    if (!row) return undefined;
-    const { grants, ...person } = row;
-    return { person: person as Person, grants: typeof grants === 'string' ? JSON.parse(grants) : grants };
+  async findSender(account: AccountRef): Promise<Sender | undefined> {
+    const [row] = await this.db.select({ sender: senderOfAccount(sql`${account.platform}`, sql`${account.accountId}`) }).from(sql`(values (1)) as one`);
+    return senderFromJson(row?.sender);
   }
 
   /** The owner's chat accounts (configured or claimed), as platform:account; not the console. */

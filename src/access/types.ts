@@ -12,6 +12,12 @@ export type Decision = 'allow' | 'ask' | 'deny';
 /** read: looks things up · write: changes Hearth's own data or the sender's own things · external: acts on the world or on someone else. */
 export type ToolRisk = 'read' | 'write' | 'external';
 
+/** Who sent a message: the person holding the account, with their own tool grants. */
+export interface Sender {
+  person: Person;
+  grants: Record<string, Decision>;
+}
+
 export interface Person {
   id: string;
   displayName: string;

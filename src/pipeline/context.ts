@@ -3,7 +3,7 @@
  * A stage either calls `next()` to let the message go on, or settles the turn's outcome itself.
  */
 import type { Adapter, InboundMessage } from '../core/index.ts';
-import type { Decision, Person } from '../access/types.ts';
+import type { Decision, Person, Sender } from '../access/types.ts';
 import type { Permissions } from '../tools/permissions.ts';
 import type { Logger } from '../log.ts';
 import type { TurnOrigin } from './origin.ts';
@@ -37,6 +37,8 @@ export interface TurnContext {
   readonly now: Date;
   /** Set when no platform sent this message (a routine firing): identify takes the person from it. */
   readonly origin?: TurnOrigin;
+  /** Who sent it as read with the claim (null: nobody holds the account); identify starts from it. */
+  readonly claimedSender?: Sender | null;
   /** Set by the identify stage. */
   person?: Person;
   /** The sender's own tool grants, read by identify with the sender in one statement (see People.findSender). */

@@ -8,7 +8,7 @@ import type { Config } from '../config/types.ts';
 import type { Database } from '../db/client.ts';
 import type { ChatModel } from '../agent/model.ts';
 import { AuditLog } from '../audit/audit.ts';
-import { People, parseOwnerAccounts } from '../access/people.ts';
+import { People, parseOwnerAccounts, senderFromJson, senderOfAccount } from '../access/people.ts';
 import { Contacts } from '../access/contacts.ts';
 import { History } from '../memory/history.ts';
 import { ToolCatalog } from '../tools/catalog.ts';
@@ -104,7 +104,7 @@ export class Gateway {
     this.catalog = new ToolCatalog({ builtin: options.tools ?? builtinTools(config) });
     this.background = new BackgroundWork(log);
     const leaseMs = options.leaseMs ?? 60_000;
-    this.journal = new Journal(database, { leaseMs, processId: this.holder.processId });
+    this.journal = new Journal(database, { leaseMs, processId: this.holder.processId, senderOf: { sql: senderOfAccount, parse: senderFromJson } });
     this.poison = new PoisonLog(database.db);
     this.admission = new Admission({ audit: this.audit, metrics: this.metrics });
     this.outbox = new Outbox(database, this.adapters, log, this.metrics, { claimMs: 60_000, retryBaseMs: 2_000, maxAttempts: 10 });

@@ -3,7 +3,8 @@
  * events hit the unique (platform, event_id) key and are dropped; claimed events carry a lease so
  * that one whose process died is picked up again.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
+import type { Sender } from '../access/types.ts';
 import type { Database } from '../db/client.ts';
 import { PROCESS_LOCKS } from '../db/lock-session.ts';
 import { journal } from '../db/schema.ts';
@@ -35,6 +36,8 @@ export interface JournalEntry {
   apologized: boolean;
   previewMessageId: string | null;
   receivedAt: Date;
+  /** Who sent it, read with the claim (JournalOptions.senderOf): null for nobody; undefined when not read. */
+  sender?: Sender | null;
 }
 
 export interface JournalOptions {
@@ -42,6 +45,11 @@ export interface JournalOptions {
   leaseMs: number;
   /** This process's liveness lock (PostgreSQL), written on its claims; see connections.ts. */
   processId?: number;
+  /**
+   * SQL for the sender of a claimed message (People's senderOfAccount): read in the claim's own
+   * statement, so a turn starts knowing who is speaking instead of asking in a second round trip.
+   */
+  senderOf?: { sql(platform: SQL, accountId: SQL): SQL; parse(value: unknown): Sender | undefined };
 }
 
 export class Journal {
@@ -94,7 +102,9 @@ export class Journal {
     if (platforms.length === 0 || limit < 1) return [];
     const lease = `${this.options.leaseMs} milliseconds`;
     const platformList = sql.join(platforms.map((p) => sql`${p}`), sql`, `);
-    const rows = await this.database.rows<{ id: number; message: JournalMessage; conversation_key: string; attempts: number; apologized: boolean; preview_message_id: string | null; received_at: string | Date }>(sql`
+    const { senderOf } = this.options;
+    const sender = senderOf ? sql`, ${senderOf.sql(sql`inbound_journal.platform`, sql`inbound_journal.message->'sender'->>'accountId'`)} as sender` : sql``;
+    const rows = await this.database.rows<{ id: number; message: JournalMessage; conversation_key: string; attempts: number; apologized: boolean; preview_message_id: string | null; received_at: string | Date; sender?: unknown }>(sql`
       update inbound_journal set status = 'processing', attempts = attempts + 1, lease_until = now() + ${lease}::interval, claimed_by = ${this.options.processId ?? null}::int
       where id = any(array(
         select j.id from inbound_journal j
@@ -109,7 +119,7 @@ export class Journal {
         order by j.id
         limit ${limit}
         for update skip locked))
-      returning id, message, conversation_key, attempts, apologized, preview_message_id, received_at`);
+      returning id, message, conversation_key, attempts, apologized, preview_message_id, received_at${sender}`);
     return rows
       .map((row) => ({
         id: Number(row.id),
@@ -119,6 +129,7 @@ export class Journal {
         apologized: row.apologized,
         previewMessageId: row.preview_message_id,
         receivedAt: new Date(row.received_at),
+        sender: senderOf ? (senderOf.parse(row.sender) ?? null) : undefined,
       }))
       .sort((a, b) => a.id - b.id);
   }

@@ -143,6 +143,7 @@ export class TurnWorker {
       now: clock.now(),
       timeZone: config.timezone,
       previewMessageId: entry.previewMessageId ?? undefined,
+      claimedSender: entry.sender,
       replies: [],
     };
     const renew = setInterval(() => void journal.renew(entry.id).catch(() => {}), leaseMs / 3);

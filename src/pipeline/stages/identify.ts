@@ -41,7 +41,8 @@ export function identify(options: IdentifyOptions): Stage {
       adopt(turn, person);
       return next();
     }
-    const known = await options.people.findSender({ platform, accountId: sender.accountId });
+    // Read with the claim when the journal could; asked now otherwise.
+    const known = turn.claimedSender !== undefined ? (turn.claimedSender ?? undefined) : await options.people.findSender({ platform, accountId: sender.accountId });
     if (known) {
       adopt(turn, known.person);
       turn.grants = known.grants;
