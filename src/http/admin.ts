@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory } from '../rate-limiter.ts';
 import type { Access } from '../access/access.ts';
 import { OperationError, operations, type Params } from './admin-operations.ts';
 import { clientOf } from './client.ts';

@@ -7,7 +7,7 @@
  * (AuditLog.recordRepeated). So a stranger's flood costs a bounded number of rows; see
  * docs/security.md for the figures.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from '../rate-limiter.ts';
 import type { InboundMessage } from '../core/index.ts';
 import type { AuditLog } from '../audit/audit.ts';
 import type { Metrics } from '../http/metrics.ts';

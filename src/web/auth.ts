@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory } from '../rate-limiter.ts';
 import type { Access } from '../access/access.ts';
 import type { Clock } from '../pipeline/clock.ts';
 import { tokenMatches } from '../http/admin.ts';

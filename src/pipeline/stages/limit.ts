@@ -3,7 +3,7 @@
  * which is the friendly failure mode for a household). Guests get a tighter limit than members
  * and the owner. The person is told once per window.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from '../../rate-limiter.ts';
 import type { AuditLog } from '../../audit/audit.ts';
 import { senderOf, type Stage } from '../context.ts';
 
