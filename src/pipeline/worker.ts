@@ -51,6 +51,13 @@ export class TurnWorker {
   private readonly delivering = new Set<Promise<void>>();
   private pumping = false;
   private pumpAgain = false;
+  /**
+   * wake() calls so far, and their count when the latest claim was sent. A wake reports something
+   * already written (an arrival, a turn's end), so a claim sent after it sees it: a wake that came
+   * while pumping needs another pump only if no claim was sent after it.
+   */
+  private wakes = 0;
+  private wakesBeforeLastClaim = 0;
   /** The next pump also looks for replies due in any conversation (see wake). */
   private outboxDue = true;
   private stopped = true;
@@ -77,6 +84,7 @@ export class TurnWorker {
    */
   wake(options: { outbox?: boolean } = {}): void {
     if (this.stopped) return;
+    this.wakes++;
     if (options.outbox) this.outboxDue = true;
     if (this.pumping) {
       this.pumpAgain = true;
@@ -89,7 +97,7 @@ export class TurnWorker {
         this.pumping = false;
         if (this.pumpAgain) {
           this.pumpAgain = false;
-          this.wake();
+          if (this.wakes > this.wakesBeforeLastClaim || this.outboxDue) this.wake();
         }
       });
   }
@@ -100,6 +108,7 @@ export class TurnWorker {
     // One statement claims an entry for every free slot; fewer than asked means none is left.
     while (!this.stopped && this.active.size < config.agent.concurrency) {
       const free = config.agent.concurrency - this.active.size;
+      this.wakesBeforeLastClaim = this.wakes;
       const entries = await journal.claim(platforms, free);
       for (const entry of entries) {
         const work = this.process(entry).finally(() => {
