@@ -25,7 +25,15 @@ function cacheFolders(): string[] {
   return [process.env.HEARTH_TEMPLATE_CACHE, join(packageRoot, 'node_modules', '.cache', 'hearth'), join(tmpdir(), 'hearth-cache')].filter((f): f is string => Boolean(f));
 }
 
+let baseName: string | undefined;
+
+/** Computed once per process: it reads PGlite's package.json and hashes every migration. */
 function templateBaseName(): string {
+  baseName ??= computeBaseName();
+  return baseName;
+}
+
+function computeBaseName(): string {
   const pglite = JSON.parse(readFileSync(join(packageRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string };
   const migrations = createHash('sha256');
   for (const migration of knownMigrations()) migrations.update(`${migration.when}:${migrationHash(migration.tag)}\n`);

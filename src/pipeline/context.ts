@@ -41,7 +41,7 @@ export interface TurnContext {
   readonly claimedSender?: Sender | null;
   /** Set by the identify stage. */
   person?: Person;
-  /** The sender's own tool grants, read by identify with the sender in one statement (see People.findSender). */
+  /** The sender's own tool grants, read with the sender in one statement (the claim's, or People.findSender). */
   grants?: Record<string, Decision>;
   /**
    * The sender's tool permissions, set by the access feature from the identified sender. A turn
