@@ -7,6 +7,7 @@
  * < 120 MB on PostgreSQL; baseline prompt < 4,000 characters.
  */
 import { parseArgs } from 'node:util';
+import { runWithNodeFlags } from '../bin/node-flags.js';
 import { benchPipeline, type PipelineFigures } from './pipeline.ts';
 import { benchStartup, describeStartup, type StartupFigures } from './startup.ts';
 import { createTestDatabase } from '../test/helpers/databases.ts';
@@ -14,6 +15,9 @@ import { runRecallBench } from './recall.ts';
 import { runPromptBench } from './prompt.ts';
 import { runOllamaServersBench } from './ollama-servers.ts';
 import { runProcessesBench } from './processes.ts';
+
+// Hearth's own V8 settings, so the pipeline figures describe Hearth as it runs (the start-up part runs bin/hearth.js itself).
+runWithNodeFlags();
 
 const { values: args } = parseArgs({ options: { json: { type: 'boolean', default: false }, messages: { type: 'string', default: '200' }, quick: { type: 'boolean', default: false }, only: { type: 'string' }, statements: { type: 'boolean', default: false } } });
 const messages = Number(args.messages);

@@ -148,7 +148,7 @@ export class Gateway {
     });
     this.recovery = new ModelRecovery({ model: options.model, journal: this.journal, log, wake: () => this.wake(), every: (name, ms, work) => this.background.every(name, ms, work) });
     const onRetryLater = (conversationKey: string) => this.recovery.retryLater(conversationKey);
-    this.worker = new TurnWorker({ config, database, journal: this.journal, outbox: this.outbox, adapters: this.adapters, log, metrics: this.metrics, clock: this.clock, leaseMs, run: compose(stages), onRetryLater });
+    this.worker = new TurnWorker({ config, database, journal: this.journal, outbox: this.outbox, adapters: this.adapters, log, metrics: this.metrics, clock: this.clock, leaseMs, run: compose(stages), onRetryLater, shared: this.holder.shared });
   }
 
   async start(): Promise<void> {

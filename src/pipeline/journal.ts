@@ -10,6 +10,7 @@ import { PROCESS_LOCKS } from '../db/lock-session.ts';
 import { journal } from '../db/schema.ts';
 import { conversationKeyOf, type HistoryLine, type Outcome } from './context.ts';
 import type { JournalMessage } from './origin.ts';
+import { CLAIMED_COLUMNS, claimedRowOf, type ClaimedRow, type NewReplyLease } from './outbox.ts';
 
 /** An outbox row as outboxRows() makes it (outbox.ts). */
 export type OutboxRow = {
@@ -24,6 +25,16 @@ export type OutboxRow = {
   addressee: unknown;
   editMessageId: string | null;
 };
+
+/** What settling a turn (finish) reports. */
+export interface Settled {
+  /** False when another process took the entry over meanwhile: nothing was written. */
+  settled: boolean;
+  /** The first reply, stored claimed for this process. */
+  claimed?: ClaimedRow;
+  /** A later message of the conversation is due. */
+  conversationWaits: boolean;
+}
 
 /** A history line as finish() stores it. */
 export type HistoryRow = HistoryLine & { conversationKey: string; journalId: number };
@@ -213,11 +224,24 @@ export class Journal {
    * statement, atomic without the round trips of a transaction. Only the claim that is still
    * current settles: if the entry was taken over meanwhile (its attempts moved on), nothing is
    * written. A history line already stored for this entry (a retried question) is kept as it was.
+   *
+   * With `leaseFirstReply`, the first reply is stored already claimed for this process when
+   * nothing else of the conversation waits to be sent, and comes back as `claimed`: sending it
+   * then takes no claim statement of its own. Otherwise the outbox claims it as any other row.
+   * `conversationWaits` says whether a later message of the conversation is due (the turn kept
+   * it waiting): only then does the turn's end need a claim for it.
    */
-  async finish(claim: { id: number; attempts: number }, outcome: Outcome, extra: { retryAt?: Date; error?: string; apologized?: boolean }, replies: OutboxRow[], history: HistoryRow[] = []): Promise<boolean> {
+  async finish(
+    claim: { id: number; attempts: number; conversationKey: string },
+    outcome: Outcome,
+    extra: { retryAt?: Date; error?: string; apologized?: boolean; leaseFirstReply?: NewReplyLease },
+    replies: OutboxRow[],
+    history: HistoryRow[] = [],
+  ): Promise<Settled> {
     const finished = outcome !== 'retry';
     const status = finished ? outcome : 'pending';
-    const rows = await this.database.rows<{ id: number }>(sql`
+    const lease = extra.leaseFirstReply;
+    const rows = await this.database.rows<{ id: number; claimed: Record<string, unknown> | string | null; waits: boolean }>(sql`
       with settled as (
         update inbound_journal set
           status = ${status}, outcome = ${outcome}, lease_until = null, last_error = ${extra.error ?? null},
@@ -229,13 +253,19 @@ export class Journal {
           message = case when ${outcome === 'ignored' || outcome === 'refused' || outcome === 'limited'}::boolean then message - 'text' - 'attachments' else message end
         where id = ${claim.id} and status = 'processing' and attempts = ${claim.attempts}
         returning id),
+      leased as (
+        select ${lease !== undefined}::boolean and not exists (
+          select 1 from outbox o where o.conversation_key = ${claim.conversationKey} and o.status = 'pending') as first),
       replies as (
-        insert into outbox (journal_id, platform, conversation_key, conversation, kind, seq, text, reply_to_message_id, addressee, edit_message_id)
-        select r.journal_id, r.platform, r.conversation_key, r.conversation, r.kind, r.seq, r.text, r.reply_to_message_id, r.addressee, r.edit_message_id
-        from jsonb_to_recordset(${JSON.stringify(replies.map(snakeCase))}::jsonb) as r(journal_id bigint, platform text, conversation_key text, conversation jsonb, kind text, seq int, text text, reply_to_message_id text, addressee jsonb, edit_message_id text)
+        insert into outbox (journal_id, platform, conversation_key, conversation, kind, seq, text, reply_to_message_id, addressee, edit_message_id, attempts, next_attempt_at)
+        select r.journal_id, r.platform, r.conversation_key, r.conversation, r.kind, r.seq, r.text, r.reply_to_message_id, r.addressee, r.edit_message_id,
+          case when r.seq = 0 and leased.first then 1 else 0 end,
+          case when r.seq = 0 and leased.first then ${lease?.until.toISOString() ?? null}::timestamptz else coalesce(${lease?.now.toISOString() ?? null}::timestamptz, now()) end
+        from jsonb_to_recordset(${JSON.stringify(replies.map(snakeCase))}::jsonb) as r(journal_id bigint, platform text, conversation_key text, conversation jsonb, kind text, seq int, text text, reply_to_message_id text, addressee jsonb, edit_message_id text), leased
         where exists (select 1 from settled)
         order by r.seq
-        on conflict do nothing),
+        on conflict do nothing
+        returning ${CLAIMED_COLUMNS}),
       history as (
         insert into messages (conversation_key, person_id, role, author_name, content, note, journal_id)
         select h.conversation_key, h.person_id, h.role, h.author_name, h.content, h.note, h.journal_id
@@ -243,8 +273,16 @@ export class Journal {
         where exists (select 1 from settled)
         order by h.seq
         on conflict do nothing)
-      select id from settled`);
-    return rows.length > 0;
+      select id,
+        (select row_to_json(c) from replies c where c.attempts = 1) as claimed,
+        exists (
+          select 1 from inbound_journal w
+          where w.conversation_key = ${claim.conversationKey} and w.id <> ${claim.id} and w.status = 'pending' and w.next_attempt_at <= now()) as waits
+      from settled`);
+    const row = rows[0];
+    if (!row) return { settled: false, conversationWaits: true };
+    const claimed = typeof row.claimed === 'string' ? JSON.parse(row.claimed) : row.claimed;
+    return { settled: true, claimed: claimed ? claimedRowOf(claimed) : undefined, conversationWaits: Boolean(row.waits) };
   }
 }
 

@@ -57,7 +57,7 @@ export async function queueNotice(database: Database, target: { platform: string
 }
 
 /** A claimed outbox row: what sending it needs. */
-interface ClaimedRow {
+export interface ClaimedRow {
   id: number;
   platform: string;
   kind: string;
@@ -69,6 +69,36 @@ interface ClaimedRow {
   /** Before this claim. */
   attempts: number;
   createdAt: Date;
+}
+
+/** The columns a claim returns, parsed by claimedRowOf: the claim below and a turn's settle (Journal.finish) share them. */
+export const CLAIMED_COLUMNS = sql.raw('id, platform, kind, text, conversation, reply_to_message_id, addressee, edit_message_id, attempts, created_at');
+
+/** A claimed row as either driver returns it (json columns parsed or not, ids as strings or numbers). */
+export function claimedRowOf(row: Record<string, unknown>): ClaimedRow {
+  const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+  return {
+    id: Number(row.id),
+    platform: String(row.platform),
+    kind: String(row.kind),
+    text: String(row.text),
+    conversation: json(row.conversation) as ConversationRef,
+    replyToMessageId: (row.reply_to_message_id as string | null) ?? null,
+    addressee: (json(row.addressee) as Sender | null) ?? null,
+    editMessageId: (row.edit_message_id as string | null) ?? null,
+    // The attempts as they were before this claim, as the retry arithmetic below expects.
+    attempts: Number(row.attempts) - 1,
+    createdAt: new Date(row.created_at as string | Date),
+  };
+}
+
+/**
+ * The lease a turn's settle stores its first reply with when nothing else of the conversation
+ * is waiting to be sent: the reply is then this process's to send, without a claim of its own.
+ */
+export interface NewReplyLease {
+  now: Date;
+  until: Date;
 }
 
 /**
@@ -106,18 +136,28 @@ export class Outbox {
     this.options = options;
   }
 
-  /** Delivers every due row of the conversation; concurrent calls share one run. */
-  deliver(conversationKey: string): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+  /**
+   * Delivers every due row of the conversation; concurrent calls share one run. `claimed` is a
+   * row this process already holds (stored with a lease by the turn's settle): it is sent first.
+   */
+  deliver(conversationKey: string, claimed?: ClaimedRow): Promise<void> {
+    if (this.stopping) return claimed ? this.handBack(claimed) : Promise.resolve();
     const current = this.running.get(conversationKey);
-    if (current) return current.then(() => this.deliver(conversationKey));
-    const run = this.deliverConversation(conversationKey).finally(() => this.running.delete(conversationKey));
+    if (current) return current.then(() => this.deliver(conversationKey, claimed));
+    const run = this.deliverConversation(conversationKey, claimed).finally(() => this.running.delete(conversationKey));
     this.running.set(conversationKey, run);
     return run;
   }
 
   start(): void {
     this.stopping = false;
+  }
+
+  /** The lease for a settling turn's first reply (see NewReplyLease); none while stopping. */
+  leaseForNewReplies(): NewReplyLease | undefined {
+    if (this.stopping) return undefined;
+    const now = new Date();
+    return { now, until: new Date(now.getTime() + this.options.claimMs) };
   }
 
   /** Hearth is stopping: record what is being sent, start nothing new (it waits for the next start). */
@@ -157,13 +197,18 @@ export class Outbox {
     return Number(row?.n ?? 0);
   }
 
-  private async deliverConversation(conversationKey: string): Promise<void> {
-    let row = await this.claimNext(conversationKey);
+  /** Releases a claimed row unsent, due at once, its attempt not counted. */
+  private async handBack(row: ClaimedRow): Promise<void> {
+    await this.database.db.update(outbox).set({ nextAttemptAt: new Date(), attempts: row.attempts }).where(eq(outbox.id, row.id));
+  }
+
+  private async deliverConversation(conversationKey: string, claimed?: ClaimedRow): Promise<void> {
+    let row = claimed ?? (await this.claimNext(conversationKey));
     while (row) {
       const adapter = this.adapters.get(row.platform);
       if (!adapter) {
         // Not served here (an exclusive platform this process stopped holding): hand it back.
-        await this.database.db.update(outbox).set({ nextAttemptAt: new Date(), attempts: row.attempts }).where(eq(outbox.id, row.id));
+        await this.handBack(row);
         return;
       }
 
@@ -209,23 +254,8 @@ export class Outbox {
           where o.conversation_key = ${conversationKey} and o.status = 'pending' ${sent ? sql`and o.id <> ${sent.sent}` : sql``}
           order by o.id limit 1)
         and status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz and not ${this.stopping}::boolean
-      returning id, platform, kind, text, conversation, reply_to_message_id, addressee, edit_message_id, attempts, created_at`);
-    const row = rows[0];
-    if (!row) return undefined;
-    const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
-    return {
-      id: Number(row.id),
-      platform: String(row.platform),
-      kind: String(row.kind),
-      text: String(row.text),
-      conversation: json(row.conversation) as ConversationRef,
-      replyToMessageId: (row.reply_to_message_id as string | null) ?? null,
-      addressee: (json(row.addressee) as Sender | null) ?? null,
-      editMessageId: (row.edit_message_id as string | null) ?? null,
-      // The attempts as they were before this claim, as the retry arithmetic above expects.
-      attempts: Number(row.attempts) - 1,
-      createdAt: new Date(row.created_at as string | Date),
-    };
+      returning ${CLAIMED_COLUMNS}`);
+    return rows[0] && claimedRowOf(rows[0]);
   }
 
   private async sendRow(adapter: Adapter, row: ClaimedRow): Promise<string> {

@@ -10,8 +10,8 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Clock } from './clock.ts';
 import { outcomeOf, type TurnContext } from './context.ts';
-import type { Journal, JournalEntry, OutboxRow } from './journal.ts';
-import { Outbox, outboxRows } from './outbox.ts';
+import type { Journal, JournalEntry, OutboxRow, Settled } from './journal.ts';
+import { Outbox, outboxRows, type ClaimedRow } from './outbox.ts';
 import { withAttachmentNote } from './attachments.ts';
 import { isDatabaseUnavailable, releaseWhenDatabaseIsBack } from './database-failure.ts';
 
@@ -42,6 +42,11 @@ export interface WorkerOptions {
   run(turn: TurnContext): Promise<void>;
   /** Told when a message was set to be retried later (model recovery brings it forward). */
   onRetryLater?(conversationKey: string): void;
+  /**
+   * Other processes journal and claim messages in the same database: a turn's end then always
+   * looks for more, since what waited for its conversation may have arrived through another process.
+   */
+  shared?: boolean;
 }
 
 export class TurnWorker {
@@ -60,6 +65,8 @@ export class TurnWorker {
   private wakesBeforeLastClaim = 0;
   /** The next pump also looks for replies due in any conversation (see wake). */
   private outboxDue = true;
+  /** The last pump stopped for lack of free slots: a turn's end may find entries waiting. */
+  private slotsFull = false;
   private stopped = true;
 
   constructor(options: WorkerOptions) {
@@ -67,7 +74,7 @@ export class TurnWorker {
   }
 
   get busy(): boolean {
-    return this.active.size > 0 || this.pumping;
+    return this.active.size > 0 || this.pumping || this.delivering.size > 0;
   }
 
   start(): void {
@@ -106,26 +113,36 @@ export class TurnWorker {
     const { journal, outbox, adapters, config } = this.options;
     const platforms = [...adapters.keys()];
     // One statement claims an entry for every free slot; fewer than asked means none is left.
+    this.slotsFull = true;
     while (!this.stopped && this.active.size < config.agent.concurrency) {
       const free = config.agent.concurrency - this.active.size;
       this.wakesBeforeLastClaim = this.wakes;
       const entries = await journal.claim(platforms, free);
       for (const entry of entries) {
-        const work = this.process(entry).finally(() => {
-          this.active.delete(work);
-          this.wake();
-        });
+        // A settled turn frees its slot and its conversation (its replies are sent after). A claim
+        // then finds something only if the conversation had more waiting (the settle says), a
+        // claim lacked slots, or another process journals too; otherwise every arrival's own
+        // claim has taken what it could.
+        const work = this.process(entry)
+          .catch(() => true)
+          .then((conversationWaits) => {
+            this.active.delete(work);
+            if (conversationWaits || this.slotsFull || this.options.shared) this.wake();
+          });
         this.active.add(work);
       }
-      if (entries.length < free) break;
+      if (entries.length < free) {
+        this.slotsFull = false;
+        break;
+      }
     }
     if (!this.outboxDue) return;
     this.outboxDue = false;
     for (const key of await outbox.dueConversations()) void this.deliver(key);
   }
 
-  async deliver(conversationKey: string): Promise<void> {
-    const run = this.options.outbox.deliver(conversationKey).catch((error: unknown) => {
+  async deliver(conversationKey: string, claimed?: ClaimedRow): Promise<void> {
+    const run = this.options.outbox.deliver(conversationKey, claimed).catch((error: unknown) => {
       this.options.log.error({ err: error, conversation: conversationKey }, 'outbox delivery crashed; will retry');
     });
     this.delivering.add(run);
@@ -136,7 +153,12 @@ export class TurnWorker {
     }
   }
 
-  private async process(entry: JournalEntry): Promise<void> {
+  /**
+   * Runs and settles one turn, then starts sending its replies; true when more of its
+   * conversation may be waiting. The slot is free once the turn is settled: sending is not model
+   * work, and the outbox keeps each conversation's replies in order.
+   */
+  private async process(entry: JournalEntry): Promise<boolean> {
     const { adapters, config, journal, metrics, clock, leaseMs } = this.options;
     const adapter = adapters.get(entry.message.platform)!;
     const log = this.options.log.child({ platform: entry.message.platform, journalId: entry.id });
@@ -171,24 +193,26 @@ export class TurnWorker {
       turn.replies.push({ kind: 'notice', text: GAVE_UP });
     }
     const outcome = outcomeOf(turn);
+    let settled: Settled;
     try {
-      await this.settle(entry, turn);
+      settled = await this.settle(entry, turn);
     } catch (error) {
       log.error({ err: error }, 'could not record the outcome of this message; it will be retried');
       // Retried as soon as the claim can be handed back; failing that, when its lease runs out.
-      if (await releaseWhenDatabaseIsBack(journal, entry.id, { leaseMs, log, stopped: () => this.stopped })) this.wake();
-      return;
+      await releaseWhenDatabaseIsBack(journal, entry.id, { leaseMs, log, stopped: () => this.stopped });
+      return true;
     }
     if (outcome === 'retry') this.options.onRetryLater?.(entry.conversationKey);
     const latencyMs = Date.now() - entry.receivedAt.getTime();
     metrics.messagesIn.inc({ platform: entry.message.platform, outcome });
     if (turn.modelStartedAt && outcome === 'done') metrics.agentLatency.observe({ platform: entry.message.platform }, latencyMs / 1000);
     log.info({ outcome, attempt: entry.attempts, latencyMs, replies: turn.replies.length }, 'message handled');
-    await this.deliver(entry.conversationKey);
+    void this.deliver(entry.conversationKey, settled.claimed);
+    return settled.conversationWaits;
   }
 
   /** Writes the outcome, its replies and its history in one statement: all happen or none does. */
-  private async settle(entry: JournalEntry, turn: TurnContext): Promise<void> {
+  private async settle(entry: JournalEntry, turn: TurnContext): Promise<Settled> {
     const { message } = entry;
     const outcome = outcomeOf(turn);
     // A turn the database cut short is retried at once: the database answers again, or this would fail.
@@ -216,8 +240,10 @@ export class TurnWorker {
     }
     // One statement, not a transaction of several: the outcome and its replies, or neither.
     const history = (turn.history ?? []).map((line) => ({ ...line, conversationKey: entry.conversationKey, journalId: entry.id }));
-    const settled = await this.options.journal.finish(entry, outcome, { retryAt, error: turn.error?.message, apologized: turn.replies.some((r) => r.kind === 'apology') }, rows, history);
-    if (!settled) turn.log.warn('another process took this message over meanwhile; its outcome stands');
+    const extra = { retryAt, error: turn.error?.message, apologized: turn.replies.some((r) => r.kind === 'apology'), leaseFirstReply: this.options.outbox.leaseForNewReplies() };
+    const settled = await this.options.journal.finish(entry, outcome, extra, rows, history);
+    if (!settled.settled) turn.log.warn('another process took this message over meanwhile; its outcome stands');
+    return settled;
   }
 
   /**

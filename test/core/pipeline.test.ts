@@ -24,8 +24,8 @@ describeEachDriver('pipeline on %s', (driver) => {
   let adapter: TestAdapter;
   let hearth: Hearth | undefined;
 
-  const start = async (config: Record<string, unknown> = {}, withAdapter = adapter) =>
-    (hearth = await startHearth({ adapters: [withAdapter], owner: OWNER, driver, dataDir: database.dataDir, databaseUrl: database.databaseUrl, ollama, config }));
+  const start = async (config: Record<string, unknown> = {}, withAdapter = adapter, pollIntervalMs?: number) =>
+    (hearth = await startHearth({ adapters: [withAdapter], owner: OWNER, driver, dataDir: database.dataDir, databaseUrl: database.databaseUrl, ollama, config, pollIntervalMs }));
 
   beforeEach(async () => {
     ({ database, ollama, adapter } = await openScenario(driver));
@@ -202,6 +202,29 @@ describeEachDriver('pipeline on %s', (driver) => {
     expect(contents.at(-1)).toMatch(/^\[Now: \w{3} \d+ \w{3} \d{4} \d\d:\d\d \([\w/+-]+\)\]\n\nsecond question$/);
   });
 
+  // Without the periodic check (an hour apart here), each message must be claimed when it can be.
+  const NO_POLL = 3_600_000;
+
+  it("answers a message sent while its chat's previous one is being answered, without waiting for a periodic check", async () => {
+    await start({ agent: { streaming: false } }, adapter, NO_POLL);
+    ollama.answerDelayMs = 200;
+    ollama.reply('first answer', 'second answer');
+    await adapter.inject({ text: 'first question' });
+    await adapter.inject({ text: 'second question' });
+    await until(() => adapter.sent.length === 2, 'both answers', 5_000);
+    expect(adapter.sent.map((m) => m.text)).toEqual(['first answer', 'second answer']);
+  });
+
+  it('answers a message that waited for a free slot, without waiting for a periodic check', async () => {
+    await start({ agent: { streaming: false, concurrency: 1 } }, adapter, NO_POLL);
+    ollama.answerDelayMs = 200;
+    ollama.reply('answer in the first chat', 'answer in the second chat');
+    await adapter.inject({ text: 'first question', conversation: { id: 'chat-1', kind: 'direct' } });
+    await adapter.inject({ text: 'second question', conversation: { id: 'chat-2', kind: 'direct' } });
+    await until(() => adapter.sent.length === 2, 'both answers', 5_000);
+    expect(adapter.sent.map((m) => m.text)).toEqual(['answer in the first chat', 'answer in the second chat']);
+  });
+
   it('tells the model about a photo sent without a caption', async () => {
     const h = await start();
     ollama.reply('I cannot open pictures yet, but thanks!');
@@ -238,6 +261,20 @@ describeEachDriver('pipeline on %s', (driver) => {
     await until(() => adapter.sent.length === 1, 'the retried delivery');
     await h.idle();
     expect(adapter.sent.map((m) => m.text)).toEqual(['delivered eventually']);
+  });
+
+  it('sends a newer answer only after an older one of its chat that is waiting to be retried', async () => {
+    const { PlatformUnreachableError } = await import('../../src/core/index.ts');
+    adapter.failNextSends.push(new PlatformUnreachableError('test', 'connection reset'));
+    const h = await start({ agent: { streaming: false } });
+    ollama.reply('first answer');
+    await adapter.inject({ text: 'first question' });
+    await until(() => adapter.failNextSends.length === 0, 'the failed first delivery');
+    ollama.reply('second answer');
+    await adapter.inject({ text: 'second question' });
+    await until(() => adapter.sent.length === 2, 'both answers');
+    await h.idle();
+    expect(adapter.sent.map((m) => m.text)).toEqual(['first answer', 'second answer']);
   });
 });
 

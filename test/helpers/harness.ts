@@ -33,6 +33,8 @@ export interface HarnessOptions {
   clock?: Clock;
   /** How long a claimed message is held (default 1.5 s, scaled, so crash tests are quick). */
   leaseMs?: number;
+  /** How often the gateway looks for due work on its own (default 100 ms, so nothing a test does waits long). */
+  pollIntervalMs?: number;
 }
 
 export interface Hearth {
@@ -74,7 +76,7 @@ export async function startHearth(options: HarnessOptions): Promise<Hearth> {
   const log = createLogger({ level: process.env.HEARTH_TEST_LOG ? 'debug' : 'info', stream: process.env.HEARTH_TEST_LOG ? process.stderr : sink });
   const inMemory = !options.databaseUrl && !dataDir;
   const features = [...(options.features ?? builtFeatures), ...(options.extraFeatures ?? [])];
-  const hearth = await createHearth({ config, log, adapters: options.adapters, inMemory, pollIntervalMs: 100, leaseMs: options.leaseMs ?? scaled(1_500), features, clock: options.clock });
+  const hearth = await createHearth({ config, log, adapters: options.adapters, inMemory, pollIntervalMs: options.pollIntervalMs ?? 100, leaseMs: options.leaseMs ?? scaled(1_500), features, clock: options.clock });
   await hearth.start();
   if (!testIsLive()) {
     // The test gave up while this Hearth was starting: it must not answer the next test's messages.
