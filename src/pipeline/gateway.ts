@@ -191,7 +191,11 @@ export class Gateway {
   private async startExclusive(adapter: Adapter): Promise<void> {
     await this.startAdapter(adapter, { rethrow: true });
     this.adapters.set(adapter.platform, adapter);
-    // Replies may be waiting for this platform since its last holder stopped.
+    // Replies may be waiting for this platform since its last holder stopped, some claimed by it
+    // (it died mid-send, or just after a turn stored them): only the holder sends them, so they
+    // would otherwise wait out the claim.
+    const claimed = await this.outbox.resumeAll(adapter.platform);
+    if (claimed) this.log.info({ platform: adapter.platform, count: claimed }, 'sending replies that were waiting for this platform');
     this.worker.wake({ outbox: true });
   }
 

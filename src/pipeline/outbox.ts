@@ -177,12 +177,14 @@ export class Outbox {
   }
 
   /**
-   * After a restart on the embedded database every pending reply is due at once: a claim can only
-   * be from the run that died (its send is resent, deduplicated where the platform can), and a
-   * retry pause is better ended by the restart than waited out.
+   * Every pending reply (of one platform) due at once: after a restart on the embedded database,
+   * or when this process takes over a platform only one process may send on. A claim can then
+   * only be from a run that died or let go (its send is resent, deduplicated where the platform
+   * can), and a retry pause is better ended by the restart than waited out.
    */
-  async resumeAll(): Promise<number> {
-    const rows = await this.database.db.update(outbox).set({ nextAttemptAt: new Date() }).where(and(eq(outbox.status, 'pending'), gt(outbox.nextAttemptAt, new Date()))).returning({ id: outbox.id });
+  async resumeAll(platform?: string): Promise<number> {
+    const pending = and(eq(outbox.status, 'pending'), gt(outbox.nextAttemptAt, new Date()), platform === undefined ? undefined : eq(outbox.platform, platform));
+    const rows = await this.database.db.update(outbox).set({ nextAttemptAt: new Date() }).where(pending).returning({ id: outbox.id });
     return rows.length;
   }
 

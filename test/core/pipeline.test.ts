@@ -14,6 +14,9 @@ import { APOLOGY } from '../../src/pipeline/stages/agent.ts';
 import { until } from '../helpers/eventually.ts';
 import { closeScenario, openScenario } from '../helpers/scenario.ts';
 import { scaled } from '../helpers/time-scale.ts';
+import { sql } from 'drizzle-orm';
+import { openDatabase } from '../../src/db/client.ts';
+import { queueNotice } from '../../src/pipeline/outbox.ts';
 
 const OWNER = 'test:owner-1';
 
@@ -223,6 +226,23 @@ describeEachDriver('pipeline on %s', (driver) => {
     await adapter.inject({ text: 'second question', conversation: { id: 'chat-2', kind: 'direct' } });
     await until(() => adapter.sent.length === 2, 'both answers', 5_000);
     expect(adapter.sent.map((m) => m.text)).toEqual(['answer in the first chat', 'answer in the second chat']);
+  });
+
+  it("sends at once a reply its platform's last holder had claimed but not sent", async () => {
+    const exclusive = Object.assign(createTestAdapter(), { exclusive: true });
+    await (await start({}, exclusive)).stop();
+    hearth = undefined;
+    // As a process leaves it that died between claiming a reply and sending it: claimed for an hour.
+    const db = await openDatabase({ databaseUrl: database.databaseUrl, dataDir: database.dataDir });
+    try {
+      await queueNotice(db, { platform: 'test', conversation: { id: 'dm-1', kind: 'direct' }, text: 'claimed, never sent' });
+      await db.rows(sql`update outbox set attempts = 1, next_attempt_at = now() + interval '1 hour'`);
+    } finally {
+      await db.close();
+    }
+    await start({}, exclusive, NO_POLL);
+    await until(() => exclusive.sent.length === 1, 'the claimed reply', 5_000);
+    expect(exclusive.sent.map((m) => m.text)).toEqual(['claimed, never sent']);
   });
 
   it('tells the model about a photo sent without a caption', async () => {
