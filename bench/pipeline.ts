@@ -12,7 +12,8 @@ import { createHearth } from '../src/hearth.ts';
 import { createLogger } from '../src/log.ts';
 import { createTestAdapter } from '../test/helpers/test-adapter.ts';
 import { percentile } from './stats.ts';
-import { personText, startFakeOllama } from '../test/fakes/ollama.ts';
+import { personText } from '../test/fakes/ollama.ts';
+import { startOllamaThread } from './ollama-thread.ts';
 
 export interface PipelineFigures {
   driver: string;
@@ -76,8 +77,9 @@ export async function benchPipeline(options: { driver: 'pglite' | 'postgres'; da
     return result;
   };
   // Chat answers come from the instant model above; embeddings for memory recall from the local
-  // Ollama stand-in, so recall runs as it does in production.
-  const ollama = await startFakeOllama();
+  // Ollama stand-in (on a thread of its own, as Ollama is another process), so recall runs as it
+  // does in production.
+  const ollama = await startOllamaThread();
   const config = loadConfig({
     file: false,
     env: {},

@@ -19,7 +19,7 @@ import { connectionGauge, createMetrics, type Metrics } from '../http/metrics.ts
 import { compose, conversationKeyOf } from './context.ts';
 import { ArrivalOrder } from './arrival-order.ts';
 import { ModelRecovery } from './model-recovery.ts';
-import { Journal } from './journal.ts';
+import { Journal, type JournalEntry } from './journal.ts';
 import { PoisonLog } from './poison.ts';
 import { Admission } from './admission.ts';
 import { Outbox, queueNotice } from './outbox.ts';
@@ -243,11 +243,18 @@ export class Gateway {
     // Journaled at once when the sender is known (one statement); a stranger's message only if
     // admission lets it in. Inside the ordered section: both are database calls that could
     // otherwise reorder arrivals.
-    const admitted = await this.arrivals.inOrder(conversationKey, async () => {
-      const { known, fresh } = await this.journal.addFromKnown(event);
-      if (known) return { fresh };
-      return (await this.admission.admit(event)) ? { fresh: await this.journal.add(event) } : undefined;
-    });
+    // With a free turn slot, the known sender's message is claimed by the statement that stores it.
+    const slot = this.worker.reserveSlot();
+    let claimed: JournalEntry | undefined;
+    const admitted = await this.arrivals
+      .inOrder(conversationKey, async () => {
+        const known = await this.journal.addFromKnown(event, { claim: slot });
+        claimed = known.claimed;
+        if (known.known) return { fresh: known.fresh };
+        return (await this.admission.admit(event)) ? { fresh: await this.journal.add(event) } : undefined;
+      })
+      .finally(() => slot && this.worker.startClaimed(claimed));
+    if (claimed) return 'accepted';
     if (!admitted) return 'dropped';
     const { fresh } = admitted;
     if (!fresh) {

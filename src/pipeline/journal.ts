@@ -86,18 +86,48 @@ export class Journal {
    * come from known people, and the check and the write would otherwise be two round trips.
    * `known: false` means nothing was written (Admission decides about strangers); `fresh: false`
    * that the event was already journaled.
+   *
+   * With `claim` (the caller holds a free turn slot), a message whose conversation has nothing
+   * unfinished is stored already claimed, with its sender as a claim reads it, and comes back as
+   * `claimed`: its turn starts without a claim statement. Only for a journal no other process
+   * writes (the embedded database, where statements also run one at a time): two processes could
+   * each see the conversation idle and both claim.
    */
-  async addFromKnown(message: JournalMessage): Promise<{ known: boolean; fresh: boolean }> {
-    const [row] = await this.database.rows<{ known: boolean; fresh: boolean }>(sql`
+  async addFromKnown(message: JournalMessage, options: { claim?: boolean } = {}): Promise<{ known: boolean; fresh: boolean; claimed?: JournalEntry }> {
+    const conversationKey = conversationKeyOf(message);
+    const { senderOf } = this.options;
+    const claim = Boolean(options.claim);
+    const sender = claim && senderOf ? sql`, ${senderOf.sql(sql`${message.platform}`, sql`${message.sender.accountId}`)} as sender` : sql``;
+    const [row] = await this.database.rows<{ known: boolean; fresh: boolean; claimed_id: number | string | null; received_at: string | Date | null; sender?: unknown }>(sql`
       with known as (
         select exists (select 1 from identities where platform = ${message.platform} and account_id = ${message.sender.accountId}) as known),
+      claimable as (
+        select ${claim}::boolean and not exists (
+          select 1 from inbound_journal o where o.conversation_key = ${conversationKey} and o.status in ('pending', 'processing')) as yes),
       added as (
-        insert into inbound_journal (platform, event_id, conversation_key, message)
-        select ${message.platform}, ${message.eventId}, ${conversationKeyOf(message)}, ${JSON.stringify(message)}::jsonb
+        insert into inbound_journal (platform, event_id, conversation_key, message, status, attempts, lease_until)
+        select ${message.platform}, ${message.eventId}, ${conversationKey}, ${JSON.stringify(message)}::jsonb,
+          case when claimable.yes then 'processing' else 'pending' end, claimable.yes::int,
+          case when claimable.yes then now() + ${`${this.options.leaseMs} milliseconds`}::interval end
+        from claimable
         where (select known from known)
         on conflict do nothing
-        returning id)
-      select (select known from known) as known, exists (select 1 from added) as fresh`);
+        returning id, status, received_at)
+      select (select known from known) as known, exists (select 1 from added) as fresh,
+        (select id from added where status = 'processing') as claimed_id, (select received_at from added) as received_at${sender}`);
+    const claimedId = row?.claimed_id;
+    if (claimedId === null || claimedId === undefined) return { known: Boolean(row?.known), fresh: Boolean(row?.fresh) };
+    const claimed: JournalEntry = {
+      id: Number(claimedId),
+      message,
+      conversationKey,
+      attempts: 1,
+      apologized: false,
+      previewMessageId: null,
+      receivedAt: new Date(row!.received_at!),
+      sender: senderOf ? (senderOf.parse(row!.sender) ?? null) : undefined,
+    };
+    return { known: true, fresh: true, claimed };
     return { known: Boolean(row?.known), fresh: Boolean(row?.fresh) };
   }
 

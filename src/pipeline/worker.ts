@@ -67,6 +67,8 @@ export class TurnWorker {
   private outboxDue = true;
   /** The last pump stopped for lack of free slots: a turn's end may find entries waiting. */
   private slotsFull = false;
+  /** Slots held for arrivals being journaled and claimed in one statement (reserveSlot). */
+  private reserved = 0;
   private stopped = true;
 
   constructor(options: WorkerOptions) {
@@ -74,7 +76,35 @@ export class TurnWorker {
   }
 
   get busy(): boolean {
-    return this.active.size > 0 || this.pumping || this.delivering.size > 0;
+    return this.active.size > 0 || this.pumping || this.delivering.size > 0 || this.reserved > 0;
+  }
+
+  private get freeSlots(): number {
+    return this.options.config.agent.concurrency - this.active.size - this.reserved;
+  }
+
+  /**
+   * Holds a free slot for a message about to be journaled and claimed in the same statement
+   * (Journal.addFromKnown with `claim`), which saves its turn a claim of its own. Not when other
+   * processes share the journal (that statement is exact only for one), nor while stopping.
+   * Every reservation ends with startClaimed.
+   */
+  reserveSlot(): boolean {
+    if (this.stopped || this.options.shared || this.freeSlots < 1) return false;
+    this.reserved++;
+    return true;
+  }
+
+  /**
+   * Ends a reservation: runs the entry claimed with it. Without one (its conversation was busy,
+   * the sender unknown, a redelivery) the arrival's own wake claims as usual. Stopping, a claimed
+   * entry is left as it is: the next start hands every claim back.
+   */
+  startClaimed(entry: JournalEntry | undefined): void {
+    this.reserved--;
+    if (entry && !this.stopped) return this.run(entry);
+    // A claim that found no free slot meanwhile may have missed this one.
+    if (this.slotsFull) this.wake();
   }
 
   start(): void {
@@ -114,23 +144,11 @@ export class TurnWorker {
     const platforms = [...adapters.keys()];
     // One statement claims an entry for every free slot; fewer than asked means none is left.
     this.slotsFull = true;
-    while (!this.stopped && this.active.size < config.agent.concurrency) {
-      const free = config.agent.concurrency - this.active.size;
+    while (!this.stopped && this.freeSlots > 0) {
+      const free = this.freeSlots;
       this.wakesBeforeLastClaim = this.wakes;
       const entries = await journal.claim(platforms, free);
-      for (const entry of entries) {
-        // A settled turn frees its slot and its conversation (its replies are sent after). A claim
-        // then finds something only if the conversation had more waiting (the settle says), a
-        // claim lacked slots, or another process journals too; otherwise every arrival's own
-        // claim has taken what it could.
-        const work = this.process(entry)
-          .catch(() => true)
-          .then((conversationWaits) => {
-            this.active.delete(work);
-            if (conversationWaits || this.slotsFull || this.options.shared) this.wake();
-          });
-        this.active.add(work);
-      }
+      for (const entry of entries) this.run(entry);
       if (entries.length < free) {
         this.slotsFull = false;
         break;
@@ -139,6 +157,20 @@ export class TurnWorker {
     if (!this.outboxDue) return;
     this.outboxDue = false;
     for (const key of await outbox.dueConversations()) void this.deliver(key);
+  }
+
+  private run(entry: JournalEntry): void {
+    // A settled turn frees its slot and its conversation (its replies are sent after). A claim
+    // then finds something only if the conversation had more waiting (the settle says), a claim
+    // lacked slots, or another process journals too; otherwise every arrival's own claim has
+    // taken what it could.
+    const work = this.process(entry)
+      .catch(() => true)
+      .then((conversationWaits) => {
+        this.active.delete(work);
+        if (conversationWaits || this.slotsFull || this.options.shared) this.wake();
+      });
+    this.active.add(work);
   }
 
   async deliver(conversationKey: string, claimed?: ClaimedRow): Promise<void> {

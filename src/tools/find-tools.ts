@@ -10,6 +10,8 @@ import { defineTool, type ToolDefinition } from './tool.ts';
 export const FIND_TOOLS = 'find_tools';
 /** Tools a query enables at once: each one's schema is prompt for the next step. */
 const ENABLE_AT_ONCE = 3;
+/** The same for every turn's find_tools, so its schema is converted once. */
+const parameters = z.object({ query: z.string().max(300).optional().describe('e.g. read a file') });
 
 export function findToolsTool(options: {
   available: ToolDefinition[];
@@ -23,7 +25,7 @@ export function findToolsTool(options: {
     description: 'Find a tool not offered yet: give what it should do; without a query, list all tool names.',
     risk: 'read',
     group: 'builtin',
-    parameters: z.object({ query: z.string().max(300).optional().describe('e.g. read a file') }),
+    parameters,
     async run({ query }) {
       if (!query?.trim()) {
         return `Tools you may use (call find_tools with a name or purpose to enable one): ${options.available.map((t) => t.name).join(', ')}`;

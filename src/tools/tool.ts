@@ -73,9 +73,14 @@ export function defineTool<Schema extends z.ZodObject>(tool: ZodToolDefinition<S
   return { ...rest, schema: zodSchema(parameters), run: (args, context) => run(args as z.infer<Schema>, context) };
 }
 
+/** Schemas made already: a tool made for every turn (find_tools) converts its schema once. */
+const schemas = new WeakMap<z.ZodObject, ToolSchema>();
+
 export function zodSchema(parameters: z.ZodObject): ToolSchema {
+  const made = schemas.get(parameters);
+  if (made) return made;
   const { $schema: _ignored, additionalProperties: _alsoIgnored, ...json } = z.toJSONSchema(parameters) as Record<string, unknown>;
-  return {
+  const schema: ToolSchema = {
     json: withoutLengthLimits(json) as Record<string, unknown>,
     parse(args) {
       const parsed = parameters.safeParse(args);
@@ -83,6 +88,8 @@ export function zodSchema(parameters: z.ZodObject): ToolSchema {
       return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ') };
     },
   };
+  schemas.set(parameters, schema);
+  return schema;
 }
 
 /**
