@@ -230,9 +230,9 @@ export class TurnWorker {
       settled = await this.settle(entry, turn);
     } catch (error) {
       log.error({ err: error }, 'could not record the outcome of this message; it will be retried');
-      // Retried as soon as the claim can be handed back; failing that, when its lease runs out.
-      await releaseWhenDatabaseIsBack(journal, entry.id, { leaseMs, log, stopped: () => this.stopped });
-      return true;
+      // Retried as soon as the claim can be handed back (then claimed again at once); failing
+      // that, when its lease runs out.
+      return releaseWhenDatabaseIsBack(journal, entry.id, { leaseMs, log, stopped: () => this.stopped });
     }
     if (outcome === 'retry') this.options.onRetryLater?.(entry.conversationKey);
     const latencyMs = Date.now() - entry.receivedAt.getTime();
